@@ -1,0 +1,10 @@
+//! The stored shape of every table, one entity per file (sea-orm 2 dense format).
+//! Private to the domain: no sea-orm type leaves this crate.
+
+pub mod account;
+pub mod api_token;
+pub mod change_log;
+pub mod listing;
+pub mod membership;
+pub mod organisation;
+pub mod session;

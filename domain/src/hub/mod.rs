@@ -1,0 +1,250 @@
+//! The one handle on the domain. Every operation takes the `Caller`, checks its access
+//! policy here (never in a handler), validates, and writes through one transaction that
+//! also appends to the `change_log` outbox.
+
+mod accounts;
+mod listings;
+mod organisations;
+
+use crate::db::change_log;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use migrations::RunMigrations;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, Set, TransactionTrait,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use listings::ImportListing;
+pub use organisations::ImportOutcome;
+
+/// How to open the domain.
+#[derive(Debug, Clone)]
+pub struct HubOptions {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+}
+
+/// A cheap-to-clone handle: an `Arc` around the connection pool.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    session_ttl: chrono::Duration,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("backend", &self.inner.db.get_database_backend())
+            .finish()
+    }
+}
+
+/// Which change a `change_log` row records.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Change {
+    Created,
+    Updated,
+    Published,
+    Archived,
+    Renewed,
+    Verified,
+    Deleted,
+}
+
+impl Change {
+    fn as_str(self) -> &'static str {
+        match self {
+            Change::Created => "created",
+            Change::Updated => "updated",
+            Change::Published => "published",
+            Change::Archived => "archived",
+            Change::Renewed => "renewed",
+            Change::Verified => "verified",
+            Change::Deleted => "deleted",
+        }
+    }
+}
+
+impl Hub {
+    /// Connects (creating the SQLite file if needed). Does not migrate: see [`Hub::migrate`].
+    pub async fn connect(options: HubOptions) -> Result<Hub> {
+        let mut connect = ConnectOptions::new(options.database_url.clone());
+        connect
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30));
+        if options.database_url.starts_with("sqlite:") {
+            // PRAGMAs must be part of the connect options: a PRAGMA statement would
+            // reach only one pooled connection.
+            connect.map_sqlx_sqlite_opts(|sqlite: SqliteConnectOptions| {
+                sqlite
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("secure_delete", "ON")
+            });
+        }
+        let db = Database::connect(connect)
+            .await
+            .map_err(|error| Error::internal("cannot connect to the database", error))?;
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                db,
+                session_ttl: chrono::Duration::from_std(options.session_ttl)
+                    .unwrap_or(chrono::Duration::days(30)),
+            }),
+        })
+    }
+
+    /// Applies every pending migration; safe to call on every start.
+    pub async fn migrate(&self) -> Result<()> {
+        migrations::Migrator::up(&self.inner.db, None)
+            .await
+            .map_err(|error| Error::internal("migration failed", error))
+    }
+
+    /// Whether every migration this build knows is applied.
+    pub async fn migrations_pending(&self) -> Result<bool> {
+        let pending = migrations::Migrator::get_pending_migrations(&self.inner.db)
+            .await
+            .map_err(|error| Error::internal("cannot read migration state", error))?;
+        Ok(!pending.is_empty())
+    }
+
+    /// A cheap round trip to the database.
+    pub async fn ping(&self) -> Result<()> {
+        self.inner
+            .db
+            .ping()
+            .await
+            .map_err(|error| Error::internal("database unreachable", error))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.inner.db.get_database_backend() {
+            DbBackend::Postgres => "postgresql",
+            DbBackend::Sqlite => "sqlite",
+            _ => "other",
+        }
+    }
+
+    /// Closes the pool so that SQLite's WAL is checkpointed and nothing is half-written.
+    pub async fn close(self) -> Result<()> {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => inner
+                .db
+                .close()
+                .await
+                .map_err(|error| Error::internal("closing the database failed", error)),
+            // Other clones still hold the pool; it closes when the last one drops.
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// The highest `change_log` sequence number, for tests and health reports.
+    pub async fn last_change_seq(&self) -> Result<i64> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        let last = change_log::Entity::find()
+            .order_by_desc(change_log::Column::Seq)
+            .one(&self.inner.db)
+            .await?;
+        Ok(last.map(|row| row.seq).unwrap_or(0))
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    async fn begin(&self) -> Result<DatabaseTransaction> {
+        Ok(self.inner.db.begin().await?)
+    }
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    // Stored timestamps keep microseconds on both databases; trimming here keeps what
+    // was written equal to what is read back.
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// Time-ordered (UUIDv7), so ids sort by creation and serve as pagination cursors.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub(crate) fn cursor(field: &str, value: Option<&str>) -> Result<Option<String>> {
+    match value {
+        None | Some("") => Ok(None),
+        Some(value) if uuid::Uuid::parse_str(value).is_ok() => Ok(Some(value.to_owned())),
+        Some(_) => Err(Error::invalid(
+            field,
+            "cursor_invalid",
+            "the cursor is not one this server handed out",
+        )),
+    }
+}
+
+pub(crate) fn page_limit(limit: Option<u64>) -> Result<u64> {
+    match limit {
+        None => Ok(20),
+        Some(limit) if (1..=100).contains(&limit) => Ok(limit),
+        Some(_) => Err(Error::invalid(
+            "limit",
+            "limit_invalid",
+            "`limit` must be between 1 and 100",
+        )),
+    }
+}
+
+/// Appends to the outbox inside the caller's transaction.
+///
+/// On PostgreSQL a sequence value is taken before commit, so a reader tailing
+/// "seq > checkpoint" could skip a row that commits late. A transaction-scoped advisory
+/// lock serialises appenders until they commit, which makes sequence order commit
+/// order. SQLite has a single writer, so the order is already that.
+pub(crate) async fn append_change(
+    txn: &DatabaseTransaction,
+    entity: &str,
+    entity_id: &str,
+    change: Change,
+) -> Result<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(72046853)")
+            .await?;
+    }
+    change_log::ActiveModel {
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id.to_owned()),
+        operation: Set(change.as_str().to_owned()),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+fn parse_stored<T>(
+    field: &'static str,
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T> {
+    parse(text).map_err(|message| {
+        Error::internal(
+            "stored value no longer parses",
+            std::io::Error::other(format!("{field}: {message}")),
+        )
+    })
+}
