@@ -10,6 +10,7 @@ pub mod access;
 mod db;
 pub mod error;
 mod hub;
+pub mod import;
 pub mod model;
 mod secrets;
 pub mod validate;

@@ -3,6 +3,7 @@
 //! also appends to the `change_log` outbox.
 
 mod accounts;
+mod bulk;
 mod listings;
 mod organisations;
 
