@@ -8,6 +8,7 @@
 
 pub mod access;
 mod db;
+pub mod demo;
 pub mod error;
 mod hub;
 pub mod import;

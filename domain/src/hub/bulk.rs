@@ -1,6 +1,6 @@
 //! Look-ups that bulk loaders need and interactive use does not: finding an existing
 //! organisation from whatever reference a file carries (Ponte id, ROR id, PIC or VAT
-//! number).
+//! number), or by name when a source has no identifier at all.
 //!
 //! Read-only on purpose: writes still go through `import_organisation` and
 //! `import_listing`, so an import obeys exactly the rules a member does.
@@ -43,6 +43,29 @@ impl Hub {
         // Oldest first, so that an ambiguous reference always resolves the same way.
         Ok(organisation::Entity::find()
             .filter(any)
+            .order_by_asc(organisation::Column::Id)
+            .one(self.db())
+            .await?
+            .map(|row| row.id))
+    }
+
+    /// The oldest organisation with exactly this name in this country. Only for sources
+    /// that carry no ROR id, PIC or VAT number, where the name is the only way to avoid
+    /// creating the same organisation twice. The match is exact, not case-folded: SQLite
+    /// and PostgreSQL fold non-ASCII letters differently, and a loader that writes a name
+    /// finds it again spelled the same way.
+    pub(crate) async fn organisation_id_by_name(
+        &self,
+        name: &str,
+        country: &str,
+    ) -> Result<Option<String>> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        Ok(organisation::Entity::find()
+            .filter(organisation::Column::Country.eq(country.trim().to_uppercase()))
+            .filter(organisation::Column::Name.eq(name.to_owned()))
             .order_by_asc(organisation::Column::Id)
             .one(self.db())
             .await?
