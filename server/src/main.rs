@@ -1,1 +1,5 @@
-fn main() {}
+//! The `ponte` binary: everything happens in the `server` library.
+
+fn main() -> std::process::ExitCode {
+    server::cli::main()
+}

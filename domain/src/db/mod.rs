@@ -8,3 +8,6 @@ pub mod listing;
 pub mod membership;
 pub mod organisation;
 pub mod session;
+
+#[cfg(test)]
+mod drift;

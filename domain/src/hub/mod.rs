@@ -164,7 +164,7 @@ impl Hub {
         Ok(last.map(|row| row.seq).unwrap_or(0))
     }
 
-    fn db(&self) -> &DatabaseConnection {
+    pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.inner.db
     }
 

@@ -6,6 +6,7 @@ use crate::db::{account, membership, organisation};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::*;
 use crate::validate;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -237,16 +238,18 @@ impl Hub {
         }
         if let Some(needle) = filter.name_contains.as_deref() {
             let needle = validate::text("q", needle, 1, 100)?.to_lowercase();
-            // Substring match done in Rust-free SQL: escape LIKE's wildcards ourselves,
-            // since sea-orm's `contains` does not.
+            // sea-orm's `contains` does not escape LIKE's wildcards: a user typing `%`
+            // would match everything. Escape them and match case-insensitively.
             let escaped = needle
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            query = query.filter(sea_orm::sea_query::Expr::cust_with_values(
-                "LOWER(name) LIKE ? ESCAPE '\\'",
-                [format!("%{escaped}%")],
-            ));
+                .replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_");
+            query = query.filter(
+                sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                    sea_orm::sea_query::Expr::col(organisation::Column::Name),
+                ))
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('!')),
+            );
         }
         let total = query.clone().count(self.db()).await?;
         if let Some(after) = after {

@@ -1,0 +1,83 @@
+//! The REST API under `/api/v1` (poem-openapi): spec at `/api/openapi.json`, interactive
+//! docs at `/api/docs`. Handlers parse, make one `Hub` call and map the answer; every
+//! rule, including who may call what, is the domain's.
+
+mod accounts;
+mod listings;
+mod organisations;
+pub mod wire;
+
+use crate::http::auth::AuthRateLimit;
+use domain::{Access, Hub};
+use poem_openapi::OpenApiService;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct ApiState {
+    pub hub: Hub,
+    pub auth_limit: AuthRateLimit,
+    /// Served over HTTPS: session cookies get `Secure` and the `__Host-` prefix.
+    pub secure_cookies: bool,
+    pub session_ttl_seconds: i64,
+}
+
+pub type Api = (
+    accounts::AccountsApi,
+    organisations::OrganisationsApi,
+    listings::ListingsApi,
+);
+
+pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
+    OpenApiService::new(
+        (
+            accounts::AccountsApi {
+                state: state.clone(),
+            },
+            organisations::OrganisationsApi {
+                state: state.clone(),
+            },
+            listings::ListingsApi { state },
+        ),
+        "Ponte API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Ponte is a regional one-stop shop where universities, research centres, \
+         incubators and technical-service providers list expertise, facilities and space, \
+         and small firms find them. Errors are JSON `{code, message, field?}` with a \
+         stable `code`. Sign in with `POST /session` (cookie) or create a token with \
+         `POST /tokens` and send `Authorization: Bearer <token>`.",
+    )
+    .server(format!("{}/api/v1", public_url.trim_end_matches('/')))
+}
+
+/// The declared access policy of every operation, by `operation_id`. The domain enforces
+/// them; the test suite calls every operation in the spec as each caller a policy
+/// excludes and checks it is refused, so an operation missing here fails the tests.
+pub fn access_policies() -> &'static [(&'static str, Access)] {
+    &[
+        ("create_account", Access::Public),
+        ("sign_in", Access::Public),
+        ("sign_out", Access::SignedIn),
+        ("get_me", Access::SignedIn),
+        ("create_token", Access::SignedIn),
+        ("list_tokens", Access::SignedIn),
+        ("revoke_token", Access::SignedIn),
+        ("create_organisation", Access::SignedIn),
+        ("get_organisation", Access::Public),
+        ("list_organisations", Access::Public),
+        ("update_organisation", Access::OrganisationMember),
+        ("verify_organisation", Access::Broker),
+        ("list_members", Access::OrganisationMember),
+        ("add_member", Access::OrganisationOwner),
+        ("remove_member", Access::OrganisationOwner),
+        ("create_listing", Access::OrganisationMember),
+        ("get_listing", Access::Public),
+        ("list_listings", Access::Public),
+        ("update_listing", Access::OrganisationMember),
+        ("publish_listing", Access::OrganisationMember),
+        ("archive_listing", Access::OrganisationMember),
+        ("renew_listing", Access::OrganisationMember),
+        ("delete_listing", Access::OrganisationMember),
+    ]
+}

@@ -1,0 +1,345 @@
+//! Assembles and runs the HTTP server: start-up (migrations, demo data) in the
+//! background while `/healthz` answers 503, then readiness; graceful shutdown that lets
+//! in-flight requests finish and closes the database cleanly.
+
+use crate::api::{self, ApiState};
+use crate::config::Settings;
+use crate::http::auth::{AuthRateLimit, resolve_caller};
+use crate::http::body::limit_body;
+use crate::http::errors::{ApiError, ErrorBody, with_request_id};
+use domain::{Hub, HubOptions};
+use poem::endpoint::make_sync;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::Json as PoemJson;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
+use poem_openapi::payload::Json;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What start-up has done so far, for `/healthz`.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    state: Mutex<StartupState>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct StartupState {
+    migrations_applied: bool,
+    demo: DemoState,
+    failure: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+enum DemoState {
+    #[default]
+    NotRequested,
+    Loading,
+    Loaded,
+}
+
+impl Readiness {
+    fn update(&self, change: impl FnOnce(&mut StartupState)) {
+        if let Ok(mut state) = self.state.lock() {
+            change(&mut state);
+        }
+    }
+
+    fn snapshot(&self) -> StartupState {
+        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn is_ready(&self) -> bool {
+        let state = self.snapshot();
+        state.migrations_applied && state.demo != DemoState::Loading && state.failure.is_none()
+    }
+}
+
+/// A server running on a background task, as tests and `ponte serve` use it.
+pub struct RunningServer {
+    pub address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), BoxError>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, closes the database.
+    pub async fn stop(mut self) -> Result<(), BoxError> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.task
+            .await
+            .map_err(|error| -> BoxError { Box::new(error) })?
+    }
+
+    /// Waits until the server stops by itself (a signal, or a failed start-up).
+    pub async fn wait(mut self) -> Result<(), BoxError> {
+        let _keep_open = self.shutdown.take();
+        (&mut self.task)
+            .await
+            .map_err(|error| -> BoxError { Box::new(error) })?
+    }
+}
+
+/// Connects, binds and starts serving; start-up work continues in the background.
+pub async fn start(settings: Settings) -> Result<RunningServer, BoxError> {
+    let (shutdown_sender, shutdown_receiver) = oneshot::channel::<()>();
+    let (address, task) = launch(settings, async move {
+        let _ = shutdown_receiver.await;
+    })
+    .await?;
+    Ok(RunningServer {
+        address,
+        shutdown: Some(shutdown_sender),
+        task,
+    })
+}
+
+/// Runs until `shutdown` completes (for the binary: SIGINT or SIGTERM).
+pub async fn run(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BoxError> {
+    let (address, task) = launch(settings, shutdown).await?;
+    tracing::info!(%address, "listening");
+    task.await
+        .map_err(|error| -> BoxError { Box::new(error) })?
+}
+
+async fn launch(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<Result<(), BoxError>>), BoxError> {
+    if settings.uses_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|error| -> BoxError {
+            format!(
+                "cannot create the data directory {}: {error}",
+                settings.data_dir.display()
+            )
+            .into()
+        })?;
+    }
+    let hub = Hub::connect(HubOptions {
+        database_url: settings.database_url(),
+        session_ttl: Duration::from_secs(u64::from(settings.session_days) * 86_400),
+    })
+    .await?;
+    tracing::info!(database = hub.backend_name(), "database connected");
+
+    let acceptor = TcpListener::bind(settings.bind.clone())
+        .into_acceptor()
+        .await
+        .map_err(|error| -> BoxError {
+            format!("cannot listen on {}: {error}", settings.bind).into()
+        })?;
+    let address = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| -> BoxError { "the listener has no address".into() })?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+
+    let readiness = Arc::new(Readiness::default());
+    let (failed_sender, failed_receiver) = oneshot::channel::<String>();
+    let startup = tokio::spawn(start_up(
+        hub.clone(),
+        settings.demo,
+        readiness.clone(),
+        failed_sender,
+    ));
+
+    let app = routes(&settings, hub.clone(), readiness, &public_url);
+    let grace = Duration::from_secs(settings.shutdown_grace_seconds);
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            tokio::select! {
+                _ = shutdown => tracing::info!("shutting down: finishing in-flight requests"),
+                Ok(reason) = failed_receiver => tracing::error!(%reason, "start-up failed; shutting down"),
+            }
+        };
+        let served = Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, stop, Some(grace))
+            .await;
+        // Start-up work runs in transactions: aborting it leaves nothing half-written.
+        startup.abort();
+        let _ = startup.await;
+        hub.close().await?;
+        tracing::info!("stopped");
+        served.map_err(|error| -> BoxError { Box::new(error) })
+    });
+    Ok((address, task))
+}
+
+async fn start_up(
+    hub: Hub,
+    demo: bool,
+    readiness: Arc<Readiness>,
+    failed: oneshot::Sender<String>,
+) {
+    if let Err(error) = hub.migrate().await {
+        let reason = error.cause_chain();
+        readiness.update(|s| s.failure = Some(reason.clone()));
+        let _ = failed.send(reason);
+        return;
+    }
+    readiness.update(|s| s.migrations_applied = true);
+    tracing::info!("migrations applied");
+    if demo {
+        readiness.update(|s| s.demo = DemoState::Loading);
+        let mut last_stage = String::new();
+        let mut progress = |stage: &str, done: u64, total: u64| {
+            if stage != last_stage {
+                tracing::info!(stage, total, "loading demo data");
+                last_stage = stage.to_owned();
+            }
+            let _ = done;
+        };
+        match domain::demo::load_demo(&hub, &mut progress).await {
+            Ok(report) => {
+                tracing::info!(?report, "demo data loaded");
+                readiness.update(|s| s.demo = DemoState::Loaded);
+            }
+            Err(error) => {
+                let reason = format!("loading the demo data failed: {}", error.cause_chain());
+                readiness.update(|s| s.failure = Some(reason.clone()));
+                let _ = failed.send(reason);
+                return;
+            }
+        }
+    }
+    tracing::info!("ready");
+}
+
+fn routes(
+    settings: &Settings,
+    hub: Hub,
+    readiness: Arc<Readiness>,
+    public_url: &str,
+) -> impl Endpoint<Output = Response> + use<> {
+    let state = ApiState {
+        hub: hub.clone(),
+        auth_limit: AuthRateLimit::per_minute(settings.auth_attempts_per_minute),
+        secure_cookies: public_url.starts_with("https://"),
+        session_ttl_seconds: i64::from(settings.session_days) * 86_400,
+    };
+    let service = api::service(state, public_url);
+    let spec = service.spec();
+    let docs = service.swagger_ui();
+    let readiness_for_api = readiness.clone();
+    let max_body = settings.max_body_bytes;
+    let caller_hub = hub.clone();
+    Route::new()
+        .nest(
+            "/api/v1",
+            service.around(move |endpoint, request| {
+                let readiness = readiness_for_api.clone();
+                async move {
+                    if !readiness.is_ready() {
+                        return Ok(ApiError::Unavailable(Json(ErrorBody::new(
+                            "starting",
+                            "Ponte is starting up; retry in a few seconds",
+                        )))
+                        .into_response());
+                    }
+                    endpoint
+                        .call(request)
+                        .await
+                        .map(IntoResponse::into_response)
+                }
+            }),
+        )
+        .at(
+            "/api/openapi.json",
+            make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/json; charset=utf-8")
+                    .body(spec.clone())
+            }),
+        )
+        .nest("/api/docs", docs)
+        .at("/healthz", get(healthz).data(readiness).data(hub))
+        .at("/", get(home))
+        .around(move |endpoint, request| {
+            let hub = caller_hub.clone();
+            async move {
+                resolve_caller(endpoint, request, hub)
+                    .await
+                    .map(IntoResponse::into_response)
+            }
+        })
+        .around(move |endpoint, request| async move {
+            limit_body(endpoint, request, max_body)
+                .await
+                .map(IntoResponse::into_response)
+        })
+        .around(|endpoint, request| async move { with_request_id(endpoint, request).await })
+        .after(|result: poem::Result<Response>| async move { result.map(with_security_headers) })
+}
+
+fn with_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        if let Ok(value) = value.parse() {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+#[handler]
+fn home() -> Response {
+    poem::Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Ponte</title></head>\
+             <body><main><h1>Ponte</h1><p>The regional one-stop shop for university and \
+             industry collaboration.</p><p><a href=\"/api/docs\">API documentation</a> · \
+             <a href=\"/api/openapi.json\">OpenAPI spec</a> · <a href=\"/healthz\">health</a></p>\
+             </main></body></html>",
+        )
+}
+
+#[handler]
+async fn healthz(
+    readiness: poem::web::Data<&Arc<Readiness>>,
+    hub: poem::web::Data<&Hub>,
+    _request: &Request,
+) -> Response {
+    let state = readiness.snapshot();
+    let database = match hub.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(error) => format!("unreachable: {}", error.message),
+    };
+    let ready = readiness.is_ready() && database == "ok";
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else if state.failure.is_some() { "failed" } else { "starting" },
+        "checks": {
+            "database": database,
+            "database_backend": hub.backend_name(),
+            "migrations": if state.migrations_applied { "applied" } else { "pending" },
+            "demo_data": match state.demo {
+                DemoState::NotRequested => "not requested",
+                DemoState::Loading => "loading",
+                DemoState::Loaded => "loaded",
+            },
+            "failure": state.failure,
+        }
+    });
+    let status = if ready {
+        poem::http::StatusCode::OK
+    } else {
+        poem::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    PoemJson(body).with_status(status).into_response()
+}

@@ -1,0 +1,336 @@
+//! The `ponte` command line: `serve`, `migrate`, `import`, `user`. Parses settings
+//! (defaults → TOML file → `PONTE_*` environment → flags) and calls the library.
+
+use crate::app;
+use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, FileSettings, Settings};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::{Hub, HubOptions};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Ponte: the regional one-stop shop where universities, research centres, incubators
+/// and technical-service providers list expertise, facilities and space, and small
+/// firms find them.
+///
+/// Settings come from, in increasing priority: built-in defaults, the TOML file given by
+/// --config, PONTE_* environment variables, and flags.
+#[derive(Debug, Parser)]
+#[command(name = "ponte", version, propagate_version = true)]
+pub struct Cli {
+    /// A TOML file with any of: bind, data_dir, database_url, public_url, demo,
+    /// auth_attempts_per_minute, max_body_bytes, session_days, shutdown_grace_seconds.
+    #[arg(long, global = true, env = "PONTE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Directory for Ponte's own files: the SQLite database (ponte.db) and, later, the
+    /// search index. Created if missing. [default: ./data]
+    #[arg(long, global = true, env = "PONTE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Use this database instead of the SQLite file in the data directory, e.g.
+    /// postgres://user:password@host:5432/ponte.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server and API (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Import organisations or listings from a CSV or JSON Lines file
+    /// (templates and column docs: datasets/templates/).
+    Import(ImportArgs),
+    /// Manage accounts from the shell (e.g. create the first admin).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on. [default: 127.0.0.1:8080]
+    #[arg(long, env = "PONTE_BIND", value_name = "HOST:PORT")]
+    bind: Option<String>,
+    /// Load the demo data (real CORDIS, ROR and incubator records, plus generated
+    /// example space offers). Safe to repeat: nothing is loaded twice.
+    #[arg(long, env = "PONTE_DEMO")]
+    demo: bool,
+    /// The public base URL for links Ponte sends out, e.g. https://ponte.example.eu.
+    /// With https, session cookies are Secure and __Host- prefixed. [default: http://<bind>]
+    #[arg(long, env = "PONTE_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// Sign-in and sign-up attempts allowed per minute per client address. [default: 10]
+    #[arg(long, env = "PONTE_AUTH_ATTEMPTS_PER_MINUTE", value_name = "N")]
+    auth_attempts_per_minute: Option<u32>,
+    /// Largest request body accepted, in bytes. [default: 1048576]
+    #[arg(long, env = "PONTE_MAX_BODY_BYTES", value_name = "BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Days a sign-in lasts. [default: 30]
+    #[arg(long, env = "PONTE_SESSION_DAYS", value_name = "DAYS")]
+    session_days: Option<u32>,
+    /// Seconds in-flight requests get to finish on shutdown. [default: 30]
+    #[arg(long, env = "PONTE_SHUTDOWN_GRACE_SECONDS", value_name = "SECONDS")]
+    shutdown_grace_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ImportKindArg {
+    Organisations,
+    Expertise,
+    Facility,
+    Space,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// What the file holds.
+    #[arg(long, value_enum)]
+    kind: ImportKindArg,
+    /// A .csv, .jsonl or .ndjson file.
+    file: PathBuf,
+    /// Check every row and report errors without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Member,
+    Broker,
+    Admin,
+}
+
+impl From<RoleArg> for domain::model::PlatformRole {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Member => domain::model::PlatformRole::Member,
+            RoleArg::Broker => domain::model::PlatformRole::Broker,
+            RoleArg::Admin => domain::model::PlatformRole::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from PONTE_USER_PASSWORD or, if unset,
+    /// from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long = "name", value_name = "DISPLAY_NAME")]
+        display_name: String,
+        #[arg(long, value_enum, default_value = "member")]
+        role: RoleArg,
+    },
+    /// Give an existing account a platform role (member, broker or admin).
+    GrantRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+/// The binary's entry point.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("ponte: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ponte: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, app::BoxError> {
+    let file = match &cli.config {
+        Some(path) => FileSettings::load(path)?,
+        None => FileSettings::default(),
+    };
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let mut settings = Settings::new(data_dir);
+    settings.database_url = cli.database_url.clone().or(file.database_url);
+    settings.bind = serve
+        .and_then(|s| s.bind.clone())
+        .or(file.bind)
+        .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+    settings.public_url = serve.and_then(|s| s.public_url.clone()).or(file.public_url);
+    settings.demo = serve.is_some_and(|s| s.demo) || file.demo.unwrap_or(false);
+    if let Some(value) = serve
+        .and_then(|s| s.auth_attempts_per_minute)
+        .or(file.auth_attempts_per_minute)
+    {
+        settings.auth_attempts_per_minute = value;
+    }
+    if let Some(value) = serve.and_then(|s| s.max_body_bytes).or(file.max_body_bytes) {
+        settings.max_body_bytes = value;
+    }
+    if let Some(value) = serve.and_then(|s| s.session_days).or(file.session_days) {
+        settings.session_days = value;
+    }
+    if let Some(value) = serve
+        .and_then(|s| s.shutdown_grace_seconds)
+        .or(file.shutdown_grace_seconds)
+    {
+        settings.shutdown_grace_seconds = value;
+    }
+    if let Some(url) = &settings.public_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(
+            format!("the public URL must start with http:// or https:// (got {url})").into(),
+        );
+    }
+    Ok(settings)
+}
+
+async fn open_hub(settings: &Settings) -> Result<Hub, app::BoxError> {
+    if settings.uses_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let hub = Hub::connect(HubOptions {
+        database_url: settings.database_url(),
+        session_ttl: Duration::from_secs(u64::from(settings.session_days) * 86_400),
+    })
+    .await?;
+    hub.migrate().await?;
+    Ok(hub)
+}
+
+async fn execute(cli: Cli) -> Result<(), app::BoxError> {
+    match &cli.command {
+        Command::Serve(args) => {
+            let settings = settings(&cli, Some(args))?;
+            app::run(settings, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let hub = open_hub(&settings(&cli, None)?).await?;
+            println!("migrations applied ({})", hub.backend_name());
+            hub.close().await?;
+            Ok(())
+        }
+        Command::Import(args) => {
+            let hub = open_hub(&settings(&cli, None)?).await?;
+            let result = crate::import::run(&hub, args.kind.into(), &args.file, args.dry_run).await;
+            hub.close().await?;
+            result
+        }
+        Command::User(command) => {
+            let hub = open_hub(&settings(&cli, None)?).await?;
+            let result = user_command(&hub, command).await;
+            hub.close().await?;
+            result
+        }
+    }
+}
+
+impl From<ImportKindArg> for domain::import::ImportKind {
+    fn from(kind: ImportKindArg) -> Self {
+        match kind {
+            ImportKindArg::Organisations => domain::import::ImportKind::Organisations,
+            ImportKindArg::Expertise => domain::import::ImportKind::Expertise,
+            ImportKindArg::Facility => domain::import::ImportKind::Facility,
+            ImportKindArg::Space => domain::import::ImportKind::Space,
+        }
+    }
+}
+
+async fn user_command(hub: &Hub, command: &UserCommand) -> Result<(), app::BoxError> {
+    match command {
+        UserCommand::Create {
+            email,
+            display_name,
+            role,
+        } => {
+            let password = match std::env::var("PONTE_USER_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("password (one line on standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let account = hub
+                .create_account_with_role(
+                    domain::model::NewAccount {
+                        email: email.clone(),
+                        display_name: display_name.clone(),
+                        password,
+                    },
+                    (*role).into(),
+                )
+                .await?;
+            println!(
+                "created {} ({}) with role {}",
+                account.email, account.id, account.role
+            );
+            Ok(())
+        }
+        UserCommand::GrantRole { email, role } => {
+            let account = hub.grant_role(email, (*role).into()).await?;
+            println!("{} now has the role {}", account.email, account.role);
+            Ok(())
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}

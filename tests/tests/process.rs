@@ -1,0 +1,425 @@
+//! The real `ponte` binary: its help, readiness, demo data, restart after SIGKILL and
+//! graceful shutdown on SIGTERM. SQLite here (the embedded default a newcomer runs).
+
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tests::{Auth, Client};
+
+fn ponte() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ponte-under-test"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("PONTE_CONFIG")
+        .env("PONTE_LOG", "info");
+    command
+}
+
+/// Starts `ponte serve` on a free port and returns it with the address it logged.
+fn serve(data_dir: &std::path::Path, extra: &[&str]) -> (Child, std::net::SocketAddr) {
+    let mut child = ponte()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start ponte: {error}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent
+                && line.contains("listening")
+                && let Some(address) = line
+                    .split("address=")
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+            {
+                let _ = sender.send(address.to_owned());
+                sent = true;
+            }
+        }
+    });
+    let address = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("ponte did not log its address"));
+    (
+        child,
+        address
+            .parse()
+            .unwrap_or_else(|error| panic!("bad address {address}: {error}")),
+    )
+}
+
+/// Sends SIGTERM the way an init system would.
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|error| panic!("kill: {error}"));
+    assert!(status.success(), "kill -TERM failed");
+}
+
+#[test]
+fn help_explains_every_option() {
+    let output = ponte()
+        .arg("--help")
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for word in [
+        "serve",
+        "migrate",
+        "import",
+        "user",
+        "--config",
+        "--data-dir",
+        "--database-url",
+        "DATABASE_URL",
+        "PONTE_DATA_DIR",
+    ] {
+        assert!(
+            help.contains(word),
+            "`ponte --help` does not mention {word}:\n{help}"
+        );
+    }
+    let output = ponte()
+        .args(["serve", "--help"])
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for word in [
+        "--bind",
+        "--demo",
+        "--public-url",
+        "PONTE_BIND",
+        "PONTE_PUBLIC_URL",
+        "PONTE_DEMO",
+        "127.0.0.1:8080",
+        "./data",
+    ] {
+        assert!(
+            help.contains(word),
+            "`ponte serve --help` does not mention {word}:\n{help}"
+        );
+    }
+    let output = ponte()
+        .args(["user", "create", "--help"])
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("PONTE_USER_PASSWORD"));
+    let bad = ponte()
+        .args(["serve", "--bind"])
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--bind"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_sigkill_and_restart() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let (mut child, address) = serve(dir.path(), &[]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    let (_, owner) = client.account("persist@example.org").await;
+    let organisation = client.organisation(&owner, "Persistent Lab").await;
+    let listing = client
+        .draft_listing(&owner, &organisation, "facility", "Survives a crash")
+        .await
+        .id();
+    client
+        .post(
+            &format!("/api/v1/listings/{listing}/publish"),
+            &owner,
+            &json!({}),
+        )
+        .await
+        .expect(200);
+
+    // std's kill is SIGKILL on Unix: no chance to flush or clean up.
+    child.kill().unwrap_or_else(|error| panic!("{error}"));
+    let _ = child.wait();
+
+    let (mut child, address) = serve(dir.path(), &[]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    let reply = client
+        .get(&format!("/api/v1/listings/{listing}"), &Auth::Anonymous)
+        .await;
+    reply.expect(200);
+    assert_eq!(reply.body["title"], "Survives a crash");
+    assert_eq!(reply.body["status"], "published");
+    client.get("/api/v1/me", &owner).await.expect(200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let (mut child, address) = serve(dir.path(), &["--auth-attempts-per-minute", "1000"]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    // Sign-ups hash a password (tens of milliseconds each): a burst keeps requests in flight.
+    let mut in_flight = Vec::new();
+    for index in 0..20 {
+        let client = client.clone();
+        in_flight.push(tokio::spawn(async move {
+            let email = format!("burst{index}@example.org");
+            let reply = client
+                .request(reqwest::Method::POST, "/api/v1/accounts", &Auth::Anonymous,
+                    Some(&json!({"email": email, "display_name": "Burst", "password": "correct horse battery"})), &[])
+                .await;
+            (email, reply.status)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    terminate(&child);
+    let mut created = Vec::new();
+    for task in in_flight {
+        let (email, status) = task.await.unwrap_or_else(|error| panic!("{error}"));
+        if status == 201 {
+            created.push(email);
+        }
+    }
+    let exit = child.wait().unwrap_or_else(|error| panic!("{error}"));
+    assert!(exit.success(), "a graceful shutdown exits 0, got {exit:?}");
+    assert!(
+        !created.is_empty(),
+        "requests accepted before the signal must complete"
+    );
+
+    let (mut child, address) = serve(dir.path(), &["--auth-attempts-per-minute", "1000"]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    for email in created {
+        client.sign_in(&email).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_loads_once_and_health_reports_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let (mut child, address) = serve(dir.path(), &["--demo"]);
+    let client = Client::new(address);
+    let first = client.get("/healthz", &Auth::Anonymous).await;
+    assert_eq!(
+        first.status, 503,
+        "not ready while the demo data loads: {}",
+        first.text
+    );
+    assert_eq!(first.body["status"], "starting");
+    let during = client.get("/api/v1/listings", &Auth::Anonymous).await;
+    during.expect_error(503, "starting", None);
+    client.wait_ready(Duration::from_secs(300)).await;
+    let health = client.get("/healthz", &Auth::Anonymous).await;
+    assert_eq!(health.body["checks"]["migrations"], "applied");
+    assert_eq!(health.body["checks"]["demo_data"], "loaded");
+    assert_eq!(health.body["checks"]["database"], "ok");
+
+    let mut totals = Vec::new();
+    for (kind, at_least) in [("expertise", 100), ("facility", 50), ("space", 20)] {
+        let page = client
+            .get(
+                &format!("/api/v1/listings?kind={kind}&status=published&limit=100"),
+                &Auth::Anonymous,
+            )
+            .await;
+        let total = page.body["total"].as_u64().unwrap_or(0);
+        assert!(
+            total >= at_least,
+            "{kind}: {total} published, expected at least {at_least}"
+        );
+        for item in page.body["items"].as_array().cloned().unwrap_or_default() {
+            assert!(
+                !item["topics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .is_empty(),
+                "{kind} without topics: {item}"
+            );
+            if kind == "space" {
+                assert_eq!(
+                    item["generated_example"], true,
+                    "space offers are generated examples"
+                );
+            }
+        }
+        totals.push(total);
+    }
+    let organisations = client
+        .get("/api/v1/organisations?limit=1", &Auth::Anonymous)
+        .await
+        .body["total"]
+        .clone();
+    terminate(&child);
+    let _ = child.wait();
+
+    let (mut child, address) = serve(dir.path(), &["--demo"]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(300)).await;
+    for ((kind, _), before) in [("expertise", 0), ("facility", 0), ("space", 0)]
+        .iter()
+        .zip(totals)
+    {
+        let page = client
+            .get(
+                &format!("/api/v1/listings?kind={kind}&status=published&limit=1"),
+                &Auth::Anonymous,
+            )
+            .await;
+        assert_eq!(
+            page.body["total"].as_u64(),
+            Some(before),
+            "loading the demo twice duplicated {kind}"
+        );
+    }
+    assert_eq!(
+        client
+            .get("/api/v1/organisations?limit=1", &Auth::Anonymous)
+            .await
+            .body["total"],
+        organisations
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn operators_create_brokers_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let created = ponte()
+        .args([
+            "user",
+            "create",
+            "--email",
+            "admin@example.org",
+            "--name",
+            "Admin",
+            "--role",
+            "admin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("PONTE_USER_PASSWORD", "correct horse battery")
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("admin@example.org"));
+    let again = ponte()
+        .args([
+            "user",
+            "create",
+            "--email",
+            "admin@example.org",
+            "--name",
+            "Admin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("PONTE_USER_PASSWORD", "correct horse battery")
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        !again.status.success()
+            && String::from_utf8_lossy(&again.stderr).contains("already exists")
+    );
+    let granted = ponte()
+        .args([
+            "user",
+            "grant-role",
+            "--email",
+            "admin@example.org",
+            "--role",
+            "broker",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        granted.status.success() && String::from_utf8_lossy(&granted.stdout).contains("broker")
+    );
+    let missing = ponte()
+        .args([
+            "user",
+            "grant-role",
+            "--email",
+            "nobody@example.org",
+            "--role",
+            "broker",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(!missing.status.success());
+    let migrated = ponte()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        migrated.status.success() && String::from_utf8_lossy(&migrated.stdout).contains("sqlite")
+    );
+}
+
+#[test]
+fn import_names_bad_rows_and_does_not_duplicate() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let file = dir.path().join("organisations.csv");
+    std::fs::write(
+        &file,
+        "kind,name,country,ror_id,city\n\
+         university,Università di Prova,IT,01111rn36,Bologna\n\
+         castle,Bad Kind Ltd,IT,,\n\
+         research_centre,Istituto Esempio,ITALY,,Modena\n",
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let run = |extra: &[&str]| {
+        let output = ponte()
+            .args(["import", "--kind", "organisations", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap_or_else(|error| panic!("{error}"));
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&["--dry-run"]);
+    assert!(!ok, "rejected rows make the command fail");
+    assert!(
+        stderr.contains("row 2: kind:"),
+        "the bad kind is named by row and field: {stderr}"
+    );
+    assert!(
+        stderr.contains("row 3: country:"),
+        "the bad country is named by row and field: {stderr}"
+    );
+    assert!(
+        stdout.contains("dry run") && stdout.contains("1 created"),
+        "{stdout}"
+    );
+
+    let (_, stdout, _) = run(&[]);
+    assert!(stdout.contains("1 created"), "{stdout}");
+    let (_, stdout, _) = run(&[]);
+    assert!(
+        stdout.contains("0 created, 1 already present"),
+        "importing again changes nothing: {stdout}"
+    );
+}
