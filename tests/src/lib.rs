@@ -347,6 +347,25 @@ pub struct TestApp {
     server: Option<server::RunningServer>,
 }
 
+/// Drops a database made by [`fresh_postgres_database`], so CI runs do not pile them up.
+pub async fn drop_postgres_database(database_url: &str) {
+    let (Ok(admin_url), Some(name)) =
+        (std::env::var(POSTGRES_ENV), database_url.rsplit('/').next())
+    else {
+        return;
+    };
+    if !name.starts_with("ponte_test_") {
+        return;
+    }
+    if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
+        use sea_orm::ConnectionTrait;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        let _ = admin.close().await;
+    }
+}
+
 impl std::ops::Deref for TestApp {
     type Target = Client;
     fn deref(&self) -> &Client {

@@ -749,3 +749,42 @@ async fn internal_errors_are_generic_and_carry_the_request_id() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_deployments_get_secure_host_only_cookies() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.public_url = Some("https://ponte.example.eu".into())
+    })
+    .await
+    else {
+        return;
+    };
+    app.account("secure@example.org").await;
+    let reply = app
+        .post(
+            "/api/v1/session",
+            &Auth::Anonymous,
+            &json!({"email": "secure@example.org", "password": "correct horse battery"}),
+        )
+        .await;
+    reply.expect(200);
+    let cookie = reply.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(
+        cookie.starts_with("__Host-ponte_session=")
+            && cookie.contains("; Secure")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let session = Auth::Cookie(cookie.split(';').next().unwrap_or_default().to_owned());
+    app.get("/api/v1/me", &session).await.expect(200);
+    let spec = app.get("/api/openapi.json", &Auth::Anonymous).await;
+    assert_eq!(
+        spec.body["servers"][0]["url"], "https://ponte.example.eu/api/v1",
+        "links use PONTE_PUBLIC_URL"
+    );
+    app.stop().await;
+}

@@ -423,3 +423,60 @@ fn import_names_bad_rows_and_does_not_duplicate() {
         "importing again changes nothing: {stdout}"
     );
 }
+
+#[test]
+fn settings_come_from_file_then_environment_then_flags() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let from_file = dir.path().join("from-file");
+    let from_env = dir.path().join("from-env");
+    let from_flag = dir.path().join("from-flag");
+    let config = dir.path().join("ponte.toml");
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", from_file.display().to_string()),
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let migrate = |command: &mut Command| {
+        command
+            .arg("migrate")
+            .env("PONTE_CONFIG", &config)
+            .output()
+            .unwrap_or_else(|error| panic!("{error}"))
+    };
+
+    assert!(migrate(&mut ponte()).status.success());
+    assert!(
+        from_file.join("ponte.db").exists(),
+        "the file's data_dir is used"
+    );
+    assert!(
+        migrate(ponte().env("PONTE_DATA_DIR", &from_env))
+            .status
+            .success()
+    );
+    assert!(
+        from_env.join("ponte.db").exists(),
+        "PONTE_DATA_DIR beats the file"
+    );
+    assert!(
+        migrate(
+            ponte()
+                .env("PONTE_DATA_DIR", &from_env)
+                .arg("--data-dir")
+                .arg(&from_flag)
+        )
+        .status
+        .success()
+    );
+    assert!(
+        from_flag.join("ponte.db").exists(),
+        "the flag beats the environment"
+    );
+
+    std::fs::write(&config, "data_dri = \"typo\"\n").unwrap_or_else(|error| panic!("{error}"));
+    let output = migrate(&mut ponte());
+    assert!(
+        !output.status.success() && String::from_utf8_lossy(&output.stderr).contains("data_dri"),
+        "an unknown key is named"
+    );
+}

@@ -39,6 +39,10 @@ fn too_large(limit: usize) -> poem::Error {
     })
 }
 
+/// Beyond the limit, up to this much is read and discarded before answering 413, so an
+/// ordinary client that is still sending gets the answer instead of a reset connection.
+const DRAIN_CAP: u64 = 16 * 1024 * 1024;
+
 /// Reads the whole body up to `limit` bytes before anything else sees it, so chunked
 /// bodies without `Content-Length` are bounded too.
 pub async fn limit_body<E: Endpoint>(
@@ -46,28 +50,42 @@ pub async fn limit_body<E: Endpoint>(
     mut request: Request,
     limit: usize,
 ) -> poem::Result<E::Output> {
-    if let Some(length) = request
+    use tokio::io::AsyncReadExt;
+    let declared = request
         .headers()
         .get(poem::http::header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok())
-        && length > limit as u64
-    {
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > DRAIN_CAP) {
         return Err(too_large(limit));
     }
-    let bytes = request
-        .take_body()
-        .into_bytes_limit(limit)
-        .await
-        .map_err(|error| match error {
-            poem::error::ReadBodyError::PayloadTooLarge => too_large(limit),
-            other => poem::Error::from(EarlyClientError {
+    let mut reader = request.take_body().into_async_read();
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut seen: u64 = 0;
+    loop {
+        let read = reader.read(&mut chunk).await.map_err(|error| {
+            poem::Error::from(EarlyClientError {
                 status: StatusCode::BAD_REQUEST,
                 code: "body_unreadable",
-                message: format!("the request body could not be read: {other}"),
+                message: format!("the request body could not be read: {error}"),
                 field: None,
-            }),
+            })
         })?;
+        if read == 0 {
+            break;
+        }
+        seen += read as u64;
+        if seen > DRAIN_CAP {
+            break;
+        }
+        if seen <= limit as u64 {
+            bytes.extend_from_slice(&chunk[..read]);
+        }
+    }
+    if seen > limit as u64 {
+        return Err(too_large(limit));
+    }
     request.set_body(Body::from(bytes));
     endpoint.call(request).await
 }
