@@ -1,0 +1,252 @@
+//! Text analysis: how listing text and query words are cut into terms.
+//!
+//! Two kinds of analysis exist side by side. The *neutral* one (split on anything that
+//! is not a letter or digit, lower-case, fold accents) is language-agnostic and keeps
+//! every word, so exact matches, typos and prefixes work on any language. The
+//! *language* ones (en, it, fr, de, es) additionally drop stop words and stem, so
+//! "laboratori" meets "laboratorio". A listing's text is stemmed in its own language
+//! only; a query is stemmed in every language, because we do not know which language
+//! the person searching writes in.
+//!
+//! It deliberately does not detect languages (the listing says which one it is in) and
+//! does not know about fields, boosts or synonyms.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, StopWordFilter, TextAnalyzer, Token,
+};
+
+/// Name under which the neutral analyzer is registered with the index.
+pub(crate) const NEUTRAL_TOKENIZER: &str = "ponte_neutral";
+
+/// Words longer than this are not indexed: they are noise (hashes, URLs) and would
+/// bloat the term dictionary.
+const MAX_TOKEN_BYTES: usize = 60;
+
+/// The languages with stemming and stop words, by ISO 639-1 code.
+pub(crate) const LANGUAGES: [(&str, Language); 5] = [
+    ("en", Language::English),
+    ("it", Language::Italian),
+    ("fr", Language::French),
+    ("de", Language::German),
+    ("es", Language::Spanish),
+];
+
+/// Splits, lower-cases and folds accents; keeps every word.
+pub(crate) fn neutral_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Splits, lower-cases, drops the language's stop words, stems, then folds accents.
+/// Stop words and stemming run before folding because the stop lists and the Snowball
+/// stemmers expect accented letters ("però", "città").
+pub(crate) fn language_analyzer(language: Language) -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .dynamic();
+    let builder = match StopWordFilter::new(language) {
+        Some(stop) => builder.filter_dynamic(stop),
+        None => builder,
+    };
+    builder
+        .filter_dynamic(Stemmer::new(language))
+        .filter_dynamic(AsciiFoldingFilter)
+        .build()
+}
+
+/// The whole value as one lower-cased, accent-folded term (for keyword fields).
+fn keyword_folder() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Every analyzer a search or an indexing pass needs. Analyzers need `&mut` to run, so
+/// each caller clones the shared template (cheap: the stop lists are behind `Arc`s).
+#[derive(Clone)]
+pub(crate) struct Analyzers {
+    neutral: TextAnalyzer,
+    languages: Vec<(&'static str, TextAnalyzer)>,
+    /// Per language, an analyzer that only lower-cases and drops stop words, to ask
+    /// "is this word a stop word there?".
+    stop_checks: Vec<TextAnalyzer>,
+    keyword: TextAnalyzer,
+}
+
+impl Analyzers {
+    pub(crate) fn new() -> Analyzers {
+        let languages = LANGUAGES
+            .iter()
+            .map(|(code, lang)| (*code, language_analyzer(*lang)))
+            .collect();
+        let stop_checks = LANGUAGES
+            .iter()
+            .filter_map(|(_, lang)| StopWordFilter::new(*lang))
+            .map(|stop| {
+                TextAnalyzer::builder(RawTokenizer::default())
+                    .filter(LowerCaser)
+                    .filter(stop)
+                    .build()
+            })
+            .collect();
+        Analyzers {
+            neutral: neutral_analyzer(),
+            languages,
+            stop_checks,
+            keyword: keyword_folder(),
+        }
+    }
+
+    /// Neutral tokens with byte offsets into `text`.
+    pub(crate) fn neutral_tokens(&mut self, text: &str) -> Vec<Token> {
+        collect_tokens(&mut self.neutral, text)
+    }
+
+    /// The neutral form of one word (`None` when nothing of it is searchable).
+    pub(crate) fn neutral_word(&mut self, word: &str) -> Option<String> {
+        let mut tokens = collect_tokens(&mut self.neutral, word);
+        if tokens.len() == 1 {
+            tokens.pop().map(|t| t.text)
+        } else {
+            None
+        }
+    }
+
+    /// Tokens of `text` in the given language, or `None` for a language without stemming.
+    pub(crate) fn language_tokens(&mut self, language: &str, text: &str) -> Option<Vec<Token>> {
+        let analyzer = self
+            .languages
+            .iter_mut()
+            .find(|(code, _)| *code == language)
+            .map(|(_, a)| a)?;
+        Some(collect_tokens(analyzer, text))
+    }
+
+    /// The distinct analysed forms of `text` over every language (stop words removed
+    /// per language, so a language in which it is all stop words contributes nothing).
+    pub(crate) fn all_language_tokens(&mut self, text: &str) -> Vec<Vec<Token>> {
+        let mut variants: Vec<Vec<Token>> = Vec::new();
+        for (_, analyzer) in &mut self.languages {
+            let tokens = collect_tokens(analyzer, text);
+            if tokens.is_empty() {
+                continue;
+            }
+            let same = |other: &Vec<Token>| {
+                other.len() == tokens.len()
+                    && other
+                        .iter()
+                        .zip(&tokens)
+                        .all(|(a, b)| a.text == b.text && a.position == b.position)
+            };
+            if !variants.iter().any(same) {
+                variants.push(tokens);
+            }
+        }
+        variants
+    }
+
+    /// Whether `word` (already lower-cased, not folded) is a stop word in any language.
+    pub(crate) fn is_stop_word(&mut self, word: &str) -> bool {
+        self.stop_checks.iter_mut().any(|analyzer| {
+            let mut stream = analyzer.token_stream(word);
+            !stream.advance()
+        })
+    }
+
+    /// A filter value or keyword in its comparable form: words lower-cased, accents
+    /// folded, punctuation and spacing collapsed to one space ("Emilia-Romagna" and
+    /// "emilia romagna" compare equal).
+    pub(crate) fn keyword(&mut self, value: &str) -> String {
+        let words: Vec<String> = collect_tokens(&mut self.neutral, value)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        if words.is_empty() {
+            // Values made only of punctuation still need a stable key.
+            collect_tokens(&mut self.keyword, value.trim())
+                .into_iter()
+                .map(|t| t.text)
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            words.join(" ")
+        }
+    }
+}
+
+fn collect_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().clone());
+    }
+    out
+}
+
+/// The language code the index knows for a listing's `language` ("en-GB" → "en"), or
+/// `None` when it has no stemming for it.
+pub(crate) fn known_language(language: &str) -> Option<&'static str> {
+    let lower = language.trim().to_ascii_lowercase();
+    let primary = lower.split(['-', '_']).next().unwrap_or_default();
+    LANGUAGES
+        .iter()
+        .map(|(code, _)| *code)
+        .find(|code| *code == primary)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutral_folds_and_keeps_stop_words() {
+        let mut a = Analyzers::new();
+        let t: Vec<String> = a
+            .neutral_tokens("Città della Scienza")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(t, vec!["citta", "della", "scienza"]);
+    }
+
+    #[test]
+    fn italian_stems_plural_and_singular_alike() {
+        let mut a = Analyzers::new();
+        let one = a.language_tokens("it", "materiale").unwrap();
+        let many = a.language_tokens("it", "materiali").unwrap();
+        assert_eq!(one[0].text, many[0].text);
+        // Stop words go, and the gap they leave is kept in the positions.
+        let tokens = a.language_tokens("it", "prove di fatica").unwrap();
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens[1].position - tokens[0].position, 2);
+    }
+
+    #[test]
+    fn stop_words_are_recognised_in_any_language() {
+        let mut a = Analyzers::new();
+        assert!(a.is_stop_word("the"));
+        assert!(a.is_stop_word("della"));
+        assert!(!a.is_stop_word("laser"));
+    }
+
+    #[test]
+    fn keywords_collapse_case_accents_and_punctuation() {
+        let mut a = Analyzers::new();
+        assert_eq!(a.keyword("Emilia-Romagna"), a.keyword("emilia romagna"));
+        assert_eq!(a.keyword("Forlì"), "forli");
+    }
+
+    #[test]
+    fn language_codes() {
+        assert_eq!(known_language("en-GB"), Some("en"));
+        assert_eq!(known_language("IT"), Some("it"));
+        assert_eq!(known_language("pt"), None);
+    }
+}

@@ -1,0 +1,370 @@
+//! The collector: applies the filters that live in fast fields (expiry, price,
+//! capacity, availability, TRL, radius), counts every match, counts facets and keeps
+//! the best `offset + limit` hits in the requested order, in one pass per segment.
+//!
+//! Ties are broken by listing id so that paging is deterministic. Within a segment the
+//! id column's ordinals sort like the ids themselves, so each segment keeps its own top
+//! hits by (key, ordinal) and the merge compares the real ids.
+//!
+//! It deliberately does not build text queries, fetch stored documents or explain hits.
+
+use crate::model::GeoPoint;
+use crate::schema::{FACETS, col};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Mean Earth radius (IUGG), km.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+pub(crate) fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
+    let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b.lon - a.lon).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SortKey {
+    Score,
+    Distance,
+    Newest,
+    Price,
+}
+
+/// The per-document filters and the ordering.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) now_micros: i64,
+    pub(crate) max_price: Option<i64>,
+    pub(crate) min_capacity: Option<u64>,
+    pub(crate) available_on: Option<i64>,
+    pub(crate) trl: Option<(u64, u64)>,
+    pub(crate) near: Option<(GeoPoint, f64)>,
+    pub(crate) sort: SortKey,
+    pub(crate) scored: bool,
+    /// How many of the best hits to keep (offset + limit).
+    pub(crate) keep: usize,
+    pub(crate) facets: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) address: DocAddress,
+    pub(crate) id: String,
+    pub(crate) score: Score,
+    pub(crate) distance_km: Option<f64>,
+    key: f64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub(crate) total: u64,
+    /// Best first, at most `keep`.
+    pub(crate) hits: Vec<Found>,
+    /// Facet name → display value → count.
+    pub(crate) facets: HashMap<&'static str, HashMap<String, u64>>,
+}
+
+pub(crate) struct ListingCollector {
+    pub(crate) plan: Plan,
+}
+
+struct Columns {
+    id: Option<StrColumn>,
+    expires: Option<Column<i64>>,
+    price: Option<Column<i64>>,
+    capacity: Option<Column<u64>>,
+    available_from: Option<Column<i64>>,
+    available_until: Option<Column<i64>>,
+    trl_min: Option<Column<u64>>,
+    trl_max: Option<Column<u64>>,
+    lat: Option<Column<f64>>,
+    lon: Option<Column<f64>>,
+    published: Option<Column<i64>>,
+    facets: Vec<(&'static str, Option<StrColumn>)>,
+}
+
+/// A kept hit inside a segment; ordered so that the worst is the heap's top.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    key: f64,
+    ord: u64,
+    doc: DocId,
+    score: Score,
+    distance: Option<f64>,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key
+            .total_cmp(&other.key)
+            .then(self.ord.cmp(&other.ord))
+            .then(self.doc.cmp(&other.doc))
+    }
+}
+
+pub(crate) struct ListingSegmentCollector {
+    plan: Plan,
+    segment: SegmentOrdinal,
+    columns: Columns,
+    total: u64,
+    heap: BinaryHeap<Candidate>,
+    facet_counts: Vec<HashMap<u64, u64>>,
+}
+
+pub(crate) struct SegmentFruit {
+    total: u64,
+    hits: Vec<Found>,
+    facets: Vec<(&'static str, HashMap<String, u64>)>,
+}
+
+impl Collector for ListingCollector {
+    type Fruit = Collected;
+    type Child = ListingSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        let fast = reader.fast_fields();
+        let columns = Columns {
+            id: fast.str(col::ID)?,
+            expires: fast.column_opt(col::EXPIRES_AT)?,
+            price: fast.column_opt(col::PRICE)?,
+            capacity: fast.column_opt(col::CAPACITY)?,
+            available_from: fast.column_opt(col::AVAILABLE_FROM)?,
+            available_until: fast.column_opt(col::AVAILABLE_UNTIL)?,
+            trl_min: fast.column_opt(col::TRL_MIN)?,
+            trl_max: fast.column_opt(col::TRL_MAX)?,
+            lat: fast.column_opt(col::LAT)?,
+            lon: fast.column_opt(col::LON)?,
+            published: fast.column_opt(col::PUBLISHED_AT)?,
+            facets: if self.plan.facets {
+                FACETS
+                    .iter()
+                    .map(|(name, column)| Ok((*name, fast.str(column)?)))
+                    .collect::<tantivy::Result<_>>()?
+            } else {
+                Vec::new()
+            },
+        };
+        let facet_counts = vec![HashMap::new(); columns.facets.len()];
+        Ok(ListingSegmentCollector {
+            plan: self.plan.clone(),
+            segment,
+            columns,
+            total: 0,
+            heap: BinaryHeap::new(),
+            facet_counts,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.plan.scored
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<tantivy::Result<SegmentFruit>>,
+    ) -> tantivy::Result<Collected> {
+        let mut collected = Collected::default();
+        for fruit in fruits {
+            let fruit = fruit?;
+            collected.total += fruit.total;
+            collected.hits.extend(fruit.hits);
+            for (name, counts) in fruit.facets {
+                let merged = collected.facets.entry(name).or_default();
+                for (value, count) in counts {
+                    *merged.entry(value).or_default() += count;
+                }
+            }
+        }
+        collected
+            .hits
+            .sort_by(|a, b| a.key.total_cmp(&b.key).then_with(|| a.id.cmp(&b.id)));
+        collected.hits.truncate(self.plan.keep);
+        Ok(collected)
+    }
+}
+
+fn first<T: PartialOrd + Copy + Send + Sync + std::fmt::Debug + 'static>(
+    column: &Option<Column<T>>,
+    doc: DocId,
+) -> Option<T> {
+    column.as_ref().and_then(|c| c.first(doc))
+}
+
+impl ListingSegmentCollector {
+    /// The sort key (smaller is better) and the distance, or `None` when a filter
+    /// rejects the document.
+    fn accept(&self, doc: DocId, score: Score) -> Option<(f64, Option<f64>)> {
+        let c = &self.columns;
+        let plan = &self.plan;
+        // A listing without an expiry date cannot be valid: treat as expired.
+        if first(&c.expires, doc).is_none_or(|expires| expires <= plan.now_micros) {
+            return None;
+        }
+        if let Some(max) = plan.max_price
+            && first(&c.price, doc).is_none_or(|price| price > max)
+        {
+            return None;
+        }
+        if let Some(min) = plan.min_capacity
+            && first(&c.capacity, doc).is_none_or(|capacity| capacity < min)
+        {
+            return None;
+        }
+        if let Some(day) = plan.available_on {
+            if first(&c.available_from, doc).is_some_and(|from| from > day) {
+                return None;
+            }
+            if first(&c.available_until, doc).is_some_and(|until| until < day) {
+                return None;
+            }
+        }
+        if let Some((low, high)) = plan.trl {
+            // Overlap of [trl_min, trl_max] with [low, high]; a missing bound is open.
+            if first(&c.trl_min, doc).is_some_and(|min| min > high) {
+                return None;
+            }
+            if first(&c.trl_max, doc).is_some_and(|max| max < low) {
+                return None;
+            }
+        }
+        let distance = match plan.near {
+            Some((center, radius)) => {
+                let point = GeoPoint {
+                    lat: first(&c.lat, doc)?,
+                    lon: first(&c.lon, doc)?,
+                };
+                let distance = haversine_km(center, point);
+                if distance > radius {
+                    return None;
+                }
+                Some(distance)
+            }
+            None => None,
+        };
+        let key = match plan.sort {
+            SortKey::Score => -f64::from(score),
+            SortKey::Distance => distance.unwrap_or(f64::INFINITY),
+            // Microseconds since the epoch fit exactly in an f64 until the year 2255.
+            SortKey::Newest => first(&c.published, doc).map_or(f64::INFINITY, |p| -(p as f64)),
+            SortKey::Price => first(&c.price, doc).map_or(f64::INFINITY, |p| p as f64),
+        };
+        Some((key, distance))
+    }
+}
+
+impl SegmentCollector for ListingSegmentCollector {
+    type Fruit = tantivy::Result<SegmentFruit>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let Some((key, distance)) = self.accept(doc, score) else {
+            return;
+        };
+        self.total += 1;
+        for ((_, column), counts) in self.columns.facets.iter().zip(self.facet_counts.iter_mut()) {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    *counts.entry(ord).or_default() += 1;
+                }
+            }
+        }
+        if self.plan.keep == 0 {
+            return;
+        }
+        let ord = self
+            .columns
+            .id
+            .as_ref()
+            .and_then(|c| c.term_ords(doc).next())
+            .unwrap_or(u64::MAX);
+        let candidate = Candidate {
+            key,
+            ord,
+            doc,
+            score,
+            distance,
+        };
+        if self.heap.len() < self.plan.keep {
+            self.heap.push(candidate);
+        } else if self.heap.peek().is_some_and(|worst| candidate < *worst) {
+            self.heap.pop();
+            self.heap.push(candidate);
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut hits = Vec::with_capacity(self.heap.len());
+        let mut id = String::new();
+        for candidate in self.heap.into_vec() {
+            id.clear();
+            if let Some(column) = &self.columns.id {
+                column.ord_to_str(candidate.ord, &mut id)?;
+            }
+            hits.push(Found {
+                address: DocAddress::new(self.segment, candidate.doc),
+                id: id.clone(),
+                score: candidate.score,
+                distance_km: candidate.distance,
+                key: candidate.key,
+            });
+        }
+        let mut facets = Vec::with_capacity(self.facet_counts.len());
+        for ((name, column), counts) in self.columns.facets.iter().zip(self.facet_counts) {
+            let mut by_value: HashMap<String, u64> = HashMap::new();
+            if let Some(column) = column {
+                let mut value = String::new();
+                for (ord, count) in counts {
+                    value.clear();
+                    if column.ord_to_str(ord, &mut value)? {
+                        *by_value.entry(value.clone()).or_default() += count;
+                    }
+                }
+            }
+            facets.push((*name, by_value));
+        }
+        Ok(SegmentFruit {
+            total: self.total,
+            hits,
+            facets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn haversine_bologna_milan() {
+        let bologna = GeoPoint {
+            lat: 44.4949,
+            lon: 11.3426,
+        };
+        let milan = GeoPoint {
+            lat: 45.4642,
+            lon: 9.19,
+        };
+        let d = haversine_km(bologna, milan);
+        assert!((d - 200.6).abs() < 2.0, "{d}");
+        assert!(haversine_km(bologna, bologna) < 1e-9);
+    }
+}

@@ -1,0 +1,589 @@
+//! Turns a parsed query into a tantivy query, plus the list of "matchers" that later
+//! explain each hit (which query word matched which field, and how).
+//!
+//! Semantics. Every positive clause must match (AND); a clause matches when any of its
+//! `OR` alternatives does. A word matches through any of its variants, each scored as a
+//! fraction of an exact hit so that the person's own words rank first:
+//!
+//! | variant                                   | weight |
+//! | ----------------------------------------- | ------ |
+//! | exact (neutral field)                     | 1.0    |
+//! | stemmed, in any language                  | 0.6    |
+//! | glossary synonym                          | 0.5    |
+//! | completion of the last word (as-you-type) | 0.4    |
+//! | typo (1 edit from 5 letters, 2 from 9)    | 0.3    |
+//!
+//! Ranking is tiered, like Meilisearch's ranking rules: each required word first adds
+//! a large constant for the best way it matched anywhere in the listing (exact 4,
+//! stemmed 3, synonym 2, completion 1.5, typo 1, times [`TIER`]), so a listing that
+//! has the person's own words always outranks one that only has a synonym or a typo of
+//! them, however often it repeats those. Within a tier, BM25 decides: every variant
+//! scored with its weight above times the field's boost (title 3, topics and
+//! techniques 2, summary 1.5, description 1, organisation 0.5).
+//!
+//! A word that is a stop word in one of our languages ("the", "di", "die") and has no
+//! glossary entry is optional: it adds score but is not required, unless the query has
+//! nothing else. Runs of words that form a glossary term ("3D printing") also match as
+//! a phrase and through the term's synonyms ("additive manufacturing", "stampa 3D"), so
+//! a listing need not contain every word of the query when it says the same thing in
+//! other words. Quoted phrases match exactly or stemmed, and through the synonyms of
+//! the whole phrase, never through typos or completions. Exclusions are literal: exact
+//! or stemmed forms only.
+//!
+//! Typo and prefix candidates are read from the term dictionaries and capped, so a
+//! short prefix or a common word cannot explode into thousands of clauses.
+//!
+//! It deliberately does not apply filters, sort or page (see the collector), and does
+//! not touch stored documents.
+
+use crate::SearchError;
+use crate::analysis::Analyzers;
+use crate::glossary::{Glossary, MAX_TERM_WORDS};
+use crate::model::MatchKind;
+use crate::query::{Clause, ParsedQuery, Unit};
+use crate::schema::{Fields, TextField};
+use std::collections::HashMap;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::Token;
+use tantivy::{Searcher, Term};
+
+/// Score step between match kinds; larger than any realistic BM25 sum of one word.
+pub(crate) const TIER: f32 = 100.0;
+
+const EXACT: f32 = 1.0;
+const STEMMED: f32 = 0.6;
+const SYNONYM: f32 = 0.5;
+const SYNONYM_STEMMED: f32 = 0.3;
+const PREFIX: f32 = 0.4;
+const TYPO: f32 = 0.3;
+
+/// Typo candidates kept per word (the most frequent in the index).
+const MAX_TYPO_TERMS: usize = 8;
+/// Completions kept for the last word.
+const MAX_PREFIX_TERMS: usize = 16;
+/// A one-letter prefix matches too much to be useful.
+const MIN_PREFIX_CHARS: usize = 2;
+/// Dictionary entries read per field and segment when expanding a typo or prefix.
+const MAX_SCANNED_TERMS: usize = 4096;
+
+/// A run of query clauses compiled together: how many, and the query.
+type Run = (usize, Box<dyn Query>);
+
+/// How one query word (or phrase) can show up in a listing's text, for explaining hits.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Matcher {
+    /// The query word or phrase as the person typed it (lower-cased).
+    pub(crate) query_term: String,
+    pub(crate) kind: MatchKind,
+    /// Consecutive words to find.
+    pub(crate) words: Vec<String>,
+    /// Compare with the listing's stemmed words rather than its neutral words.
+    pub(crate) stemmed: bool,
+    /// The single word is a prefix of the listing's word.
+    pub(crate) prefix: bool,
+}
+
+pub(crate) struct CompiledQuery {
+    pub(crate) query: Box<dyn Query>,
+    /// Whether there is anything to rank by (false for match-all).
+    pub(crate) scored: bool,
+    pub(crate) matchers: Vec<Matcher>,
+}
+
+/// Allowed typos for a word of `chars` characters (Meilisearch's defaults).
+pub(crate) fn typo_budget(word: &str) -> u8 {
+    let chars = word.chars().count();
+    if chars >= 9 {
+        2
+    } else if chars >= 5 {
+        1
+    } else {
+        0
+    }
+}
+
+pub(crate) fn compile(
+    parsed: &ParsedQuery,
+    fields: &Fields,
+    analyzers: &Analyzers,
+    glossary: &Glossary,
+    searcher: &Searcher,
+) -> Result<CompiledQuery, SearchError> {
+    if parsed.clauses.is_empty() {
+        return Ok(CompiledQuery {
+            query: Box::new(AllQuery),
+            scored: false,
+            matchers: Vec::new(),
+        });
+    }
+    let mut compiler = Compiler {
+        fields,
+        analyzers: analyzers.clone(),
+        glossary,
+        searcher,
+        matchers: Vec::new(),
+        record: true,
+    };
+    let query = compiler.sequence(&parsed.clauses, false)?;
+    Ok(CompiledQuery {
+        query,
+        scored: !parsed.is_match_all(),
+        matchers: compiler.matchers,
+    })
+}
+
+struct Compiler<'a> {
+    fields: &'a Fields,
+    analyzers: Analyzers,
+    glossary: &'a Glossary,
+    searcher: &'a Searcher,
+    matchers: Vec<Matcher>,
+    /// False while compiling exclusions: they explain nothing.
+    record: bool,
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if queries.is_empty() {
+        Box::new(EmptyQuery)
+    } else {
+        Box::new(BooleanQuery::new(
+            queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+        ))
+    }
+}
+
+fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, weight))
+}
+
+fn tier(kind: MatchKind) -> f32 {
+    TIER * match kind {
+        MatchKind::Exact => 4.0,
+        MatchKind::Stemmed => 3.0,
+        MatchKind::Synonym => 2.0,
+        MatchKind::Prefix => 1.5,
+        MatchKind::Typo => 1.0,
+    }
+}
+
+/// The ways one query word or phrase can match, grouped by kind.
+#[derive(Default)]
+struct Variants {
+    by_kind: Vec<(MatchKind, Vec<Box<dyn Query>>)>,
+}
+
+impl Variants {
+    fn add(&mut self, kind: MatchKind, queries: Vec<Box<dyn Query>>) {
+        if queries.is_empty() {
+            return;
+        }
+        match self.by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, existing)) => existing.extend(queries),
+            None => self.by_kind.push((kind, queries)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_kind.is_empty()
+    }
+
+    /// Matches when any variant does. Tiered: the best kind's constant plus BM25 over
+    /// every variant; untiered (optional words, exclusions): BM25 only.
+    fn build(self, tiered: bool) -> Box<dyn Query> {
+        let all: Vec<Box<dyn Query>> = self
+            .by_kind
+            .iter()
+            .flat_map(|(_, q)| q.iter().map(|q| q.box_clone()))
+            .collect();
+        if !tiered {
+            return any_of(all);
+        }
+        let tiers: Vec<Box<dyn Query>> = self
+            .by_kind
+            .into_iter()
+            .map(|(kind, queries)| {
+                Box::new(ConstScoreQuery::new(any_of(queries), tier(kind))) as Box<dyn Query>
+            })
+            .collect();
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(DisjunctionMaxQuery::new(tiers))),
+            (Occur::Should, any_of(all)),
+        ]))
+    }
+}
+
+fn index_error(error: impl std::fmt::Display) -> SearchError {
+    SearchError::Index(error.to_string())
+}
+
+impl Compiler<'_> {
+    fn note(
+        &mut self,
+        query_term: &str,
+        kind: MatchKind,
+        words: Vec<String>,
+        stemmed: bool,
+        prefix: bool,
+    ) {
+        if !self.record || words.is_empty() {
+            return;
+        }
+        let matcher = Matcher {
+            query_term: query_term.to_string(),
+            kind,
+            words,
+            stemmed,
+            prefix,
+        };
+        if !self.matchers.contains(&matcher) {
+            self.matchers.push(matcher);
+        }
+    }
+
+    /// `words` (neutral forms) in every neutral field: a term query or a phrase.
+    fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<Box<dyn Query>> {
+        TextField::ALL
+            .iter()
+            .filter_map(|&field| {
+                let f = self.fields.neutral(field);
+                phrase_or_term(
+                    f,
+                    words
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| (i, w.as_str()))
+                        .collect(),
+                )
+                .map(|q| boosted(q, weight * field.boost()))
+            })
+            .collect()
+    }
+
+    /// Analysed tokens (with their positions, which keep stop-word gaps) in every
+    /// stemmed field.
+    fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<Box<dyn Query>> {
+        let first = tokens.first().map(|t| t.position).unwrap_or_default();
+        TextField::ALL
+            .iter()
+            .filter_map(|&field| {
+                let f = self.fields.stemmed(field)?;
+                phrase_or_term(
+                    f,
+                    tokens
+                        .iter()
+                        .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
+                        .collect(),
+                )
+                .map(|q| boosted(q, weight * field.boost()))
+            })
+            .collect()
+    }
+
+    fn synonym_queries(&mut self, query_term: &str, words: &[String]) -> Vec<Box<dyn Query>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        for synonym in self.glossary.synonyms(words) {
+            out.extend(self.neutral_queries(&synonym, SYNONYM));
+            self.note(
+                query_term,
+                MatchKind::Synonym,
+                synonym.clone(),
+                false,
+                false,
+            );
+            for tokens in self.analyzers.all_language_tokens(&synonym.join(" ")) {
+                out.extend(self.stemmed_queries(&tokens, SYNONYM_STEMMED));
+                self.note(
+                    query_term,
+                    MatchKind::Synonym,
+                    tokens.into_iter().map(|t| t.text).collect(),
+                    true,
+                    false,
+                );
+            }
+        }
+        out
+    }
+
+    fn sequence(
+        &mut self,
+        clauses: &[Clause],
+        strict: bool,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut optional: Vec<Box<dyn Query>> = Vec::new();
+        let mut excluded: Vec<Box<dyn Query>> = Vec::new();
+        let optional_flags: Vec<bool> = clauses.iter().map(|c| self.is_optional(c)).collect();
+        // Only stop words: they are what the person is looking for.
+        let all_optional = clauses
+            .iter()
+            .zip(&optional_flags)
+            .all(|(c, optional)| c.negated || *optional);
+        let mut i = 0;
+        while i < clauses.len() {
+            if !strict
+                && let Some((len, query)) =
+                    self.glossary_run(clauses.get(i..).unwrap_or_default())?
+            {
+                required.push(query);
+                i += len;
+                continue;
+            }
+            let Some(clause) = clauses.get(i) else { break };
+            let is_optional = optional_flags.get(i).copied().unwrap_or(false) && !all_optional;
+            i += 1;
+            if clause.negated {
+                let saved = std::mem::replace(&mut self.record, false);
+                let mut negated = Vec::new();
+                for unit in &clause.alternatives {
+                    negated.push(self.unit(unit, true, false)?);
+                }
+                self.record = saved;
+                excluded.push(any_of(negated));
+                continue;
+            }
+            let mut alternatives = Vec::new();
+            for unit in &clause.alternatives {
+                alternatives.push(self.unit(unit, strict, !strict && !is_optional)?);
+            }
+            let query = if alternatives.len() == 1 {
+                alternatives.pop().unwrap_or_else(|| Box::new(EmptyQuery))
+            } else {
+                any_of(alternatives)
+            };
+            if is_optional {
+                optional.push(query);
+            } else {
+                required.push(query);
+            }
+        }
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if required.is_empty() {
+            parts.push((Occur::Must, Box::new(AllQuery)));
+        }
+        parts.extend(required.into_iter().map(|q| (Occur::Must, q)));
+        parts.extend(optional.into_iter().map(|q| (Occur::Should, q)));
+        parts.extend(excluded.into_iter().map(|q| (Occur::MustNot, q)));
+        Ok(Box::new(BooleanQuery::new(parts)))
+    }
+
+    fn is_optional(&mut self, clause: &Clause) -> bool {
+        let [Unit::Word { text, .. }] = clause.alternatives.as_slice() else {
+            return false;
+        };
+        if clause.negated || !self.analyzers.is_stop_word(text) {
+            return false;
+        }
+        let neutral = self.analyzers.neutral_word(text).unwrap_or_default();
+        !self.glossary.contains(&[neutral])
+    }
+
+    /// If the clauses start with plain words that together form a glossary term of two
+    /// words or more, the query for that run and its length: every word (each with its
+    /// own variants), or the term as a phrase, or one of its synonyms.
+    fn glossary_run(&mut self, clauses: &[Clause]) -> Result<Option<Run>, SearchError> {
+        let mut words: Vec<(String, String, bool)> = Vec::new(); // (typed, neutral, prefix)
+        for clause in clauses.iter().take(MAX_TERM_WORDS) {
+            match (clause.negated, clause.alternatives.as_slice()) {
+                (false, [Unit::Word { text, prefix }]) => match self.analyzers.neutral_word(text) {
+                    Some(neutral) => words.push((text.clone(), neutral, *prefix)),
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        for len in (2..=words.len()).rev() {
+            let run = words.get(..len).unwrap_or_default();
+            let neutral: Vec<String> = run.iter().map(|(_, n, _)| n.clone()).collect();
+            if !self.glossary.contains(&neutral) {
+                continue;
+            }
+            let typed = run
+                .iter()
+                .map(|(t, _, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut each = Vec::new();
+            for (text, _, prefix) in run {
+                each.push((Occur::Must, self.word(text, *prefix, false, true)?));
+            }
+            let as_phrase = self.phrase_variants(&typed, &neutral, false);
+            let alternatives: Vec<Box<dyn Query>> =
+                vec![Box::new(BooleanQuery::new(each)), as_phrase.build(true)];
+            return Ok(Some((len, any_of(alternatives))));
+        }
+        Ok(None)
+    }
+
+    fn unit(
+        &mut self,
+        unit: &Unit,
+        strict: bool,
+        tiered: bool,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        match unit {
+            Unit::Word { text, prefix } => self.word(text, *prefix && !strict, strict, tiered),
+            Unit::Phrase { words, .. } => {
+                let typed = words.join(" ");
+                let neutral: Vec<String> = words
+                    .iter()
+                    .filter_map(|w| self.analyzers.neutral_word(w))
+                    .collect();
+                let variants = self.phrase_variants(&typed, &neutral, strict);
+                Ok(if variants.is_empty() {
+                    Box::new(EmptyQuery)
+                } else {
+                    variants.build(tiered)
+                })
+            }
+            Unit::Group(clauses) => self.sequence(clauses, strict),
+        }
+    }
+
+    fn word(
+        &mut self,
+        text: &str,
+        prefix: bool,
+        strict: bool,
+        tiered: bool,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let Some(neutral) = self.analyzers.neutral_word(text) else {
+            return Ok(Box::new(EmptyQuery));
+        };
+        let mut variants = Variants::default();
+        variants.add(
+            MatchKind::Exact,
+            self.neutral_queries(std::slice::from_ref(&neutral), EXACT),
+        );
+        self.note(text, MatchKind::Exact, vec![neutral.clone()], false, false);
+        let mut stems: Vec<String> = Vec::new();
+        for tokens in self.analyzers.all_language_tokens(text) {
+            if let [token] = tokens.as_slice()
+                && !stems.contains(&token.text)
+            {
+                stems.push(token.text.clone());
+                variants.add(MatchKind::Stemmed, self.stemmed_queries(&tokens, STEMMED));
+            }
+        }
+        for stem in stems {
+            self.note(text, MatchKind::Stemmed, vec![stem], true, false);
+        }
+        if !strict {
+            let synonyms = self.synonym_queries(text, std::slice::from_ref(&neutral));
+            variants.add(MatchKind::Synonym, synonyms);
+            let budget = typo_budget(&neutral);
+            if budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit()) {
+                let probe = FuzzyTermQuery::new(
+                    Term::from_field_text(self.fields.title, &neutral),
+                    budget,
+                    true,
+                );
+                for candidate in self.expand(&probe, &neutral, MAX_TYPO_TERMS)? {
+                    variants.add(
+                        MatchKind::Typo,
+                        self.neutral_queries(std::slice::from_ref(&candidate), TYPO),
+                    );
+                    self.note(text, MatchKind::Typo, vec![candidate], false, false);
+                }
+            }
+            if prefix && neutral.chars().count() >= MIN_PREFIX_CHARS {
+                let probe = FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(self.fields.title, &neutral),
+                    0,
+                    true,
+                );
+                for candidate in self.expand(&probe, &neutral, MAX_PREFIX_TERMS)? {
+                    variants.add(
+                        MatchKind::Prefix,
+                        self.neutral_queries(std::slice::from_ref(&candidate), PREFIX),
+                    );
+                }
+                self.note(text, MatchKind::Prefix, vec![neutral.clone()], false, true);
+            }
+        }
+        Ok(variants.build(tiered))
+    }
+
+    /// A phrase matches exactly or stemmed, and (unless `strict`) through the synonyms
+    /// of the whole phrase; never through typos or completions.
+    fn phrase_variants(&mut self, typed: &str, neutral: &[String], strict: bool) -> Variants {
+        let mut variants = Variants::default();
+        if neutral.is_empty() {
+            return variants;
+        }
+        variants.add(MatchKind::Exact, self.neutral_queries(neutral, EXACT));
+        self.note(typed, MatchKind::Exact, neutral.to_vec(), false, false);
+        for tokens in self.analyzers.all_language_tokens(typed) {
+            variants.add(MatchKind::Stemmed, self.stemmed_queries(&tokens, STEMMED));
+            self.note(
+                typed,
+                MatchKind::Stemmed,
+                tokens.into_iter().map(|t| t.text).collect(),
+                true,
+                false,
+            );
+        }
+        if !strict {
+            let synonyms = self.synonym_queries(typed, neutral);
+            variants.add(MatchKind::Synonym, synonyms);
+        }
+        variants
+    }
+
+    /// Terms of the neutral fields accepted by the probe's automaton, most frequent
+    /// first, without `exclude` (the word itself, matched exactly elsewhere).
+    fn expand(
+        &self,
+        probe: &FuzzyTermQuery,
+        exclude: &str,
+        max: usize,
+    ) -> Result<Vec<String>, SearchError> {
+        let automaton = probe.automaton().map_err(index_error)?;
+        let mut frequency: HashMap<String, u64> = HashMap::new();
+        for segment in self.searcher.segment_readers() {
+            for field in TextField::ALL {
+                let inverted = segment
+                    .inverted_index(self.fields.neutral(field))
+                    .map_err(index_error)?;
+                let mut stream = inverted
+                    .terms()
+                    .search(&automaton)
+                    .into_stream()
+                    .map_err(index_error)?;
+                let mut scanned = 0;
+                while scanned < MAX_SCANNED_TERMS && stream.advance() {
+                    scanned += 1;
+                    if let Ok(term) = std::str::from_utf8(stream.key())
+                        && term != exclude
+                    {
+                        *frequency.entry(term.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(String, u64)> = frequency.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(ranked.into_iter().take(max).map(|(term, _)| term).collect())
+    }
+}
+
+/// A term query for one word, a phrase query (with relative positions) for several.
+fn phrase_or_term(field: Field, words: Vec<(usize, &str)>) -> Option<Box<dyn Query>> {
+    match words.as_slice() {
+        [] => None,
+        [(_, word)] => Some(Box::new(TermQuery::new(
+            Term::from_field_text(field, word),
+            IndexRecordOption::WithFreqs,
+        ))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(
+            words
+                .into_iter()
+                .map(|(position, word)| (position, Term::from_field_text(field, word)))
+                .collect(),
+        ))),
+    }
+}

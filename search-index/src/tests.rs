@@ -1,0 +1,983 @@
+//! Behaviour tests of the whole index: what a person typing a query gets back. They use
+//! a small hand-written catalogue in RAM, and a temporary directory for persistence.
+//! They deliberately do not measure speed (benchmarks do that).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::*;
+use chrono::{NaiveDate, TimeZone};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+const BOLOGNA: GeoPoint = GeoPoint {
+    lat: 44.4949,
+    lon: 11.3426,
+};
+const MILAN: GeoPoint = GeoPoint {
+    lat: 45.4642,
+    lon: 9.19,
+};
+const TURIN: GeoPoint = GeoPoint {
+    lat: 45.0703,
+    lon: 7.6869,
+};
+const MODENA: GeoPoint = GeoPoint {
+    lat: 44.6471,
+    lon: 10.9252,
+};
+const MUNICH: GeoPoint = GeoPoint {
+    lat: 48.1351,
+    lon: 11.582,
+};
+
+fn eur(amount_minor: i64) -> Option<Price> {
+    Some(Price {
+        amount_minor,
+        currency: "EUR".into(),
+    })
+}
+
+fn listing(id: &str, language: &str, title: &str, summary: &str) -> ListingDocument {
+    ListingDocument {
+        id: id.into(),
+        kind: "facility".into(),
+        language: language.into(),
+        title: title.into(),
+        summary: summary.into(),
+        description: String::new(),
+        topics: Vec::new(),
+        topic_codes: Vec::new(),
+        techniques: Vec::new(),
+        organisation_id: "org-1".into(),
+        organisation_name: "Ateneo".into(),
+        organisation_kind: "university".into(),
+        verified: false,
+        country: "IT".into(),
+        region: None,
+        city: None,
+        location: None,
+        engagement_modes: Vec::new(),
+        space_type: None,
+        headline_price: None,
+        capacity: None,
+        area_m2: None,
+        trl_min: None,
+        trl_max: None,
+        available_from: None,
+        available_until: None,
+        published_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        updated_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        expires_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    }
+}
+
+fn published(month: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, month, 1, 0, 0, 0).unwrap()
+}
+
+fn catalogue() -> Vec<ListingDocument> {
+    vec![
+        ListingDocument {
+            description: "Our Zeiss microscope images fracture surfaces of metals and polymers."
+                .into(),
+            topics: vec!["Microscopy".into(), "Materials science".into()],
+            topic_codes: vec!["/23/45".into()],
+            techniques: vec!["SEM".into(), "EDX".into()],
+            organisation_name: "Università di Bologna".into(),
+            verified: true,
+            region: Some("Emilia-Romagna".into()),
+            city: Some("Bologna".into()),
+            location: Some(BOLOGNA),
+            headline_price: eur(12_000),
+            trl_min: Some(2),
+            trl_max: Some(4),
+            published_at: published(2),
+            ..listing(
+                "sem",
+                "en",
+                "Scanning electron microscopy lab",
+                "Electron imaging and EDX analysis of metal parts.",
+            )
+        },
+        ListingDocument {
+            topics: vec!["Additive manufacturing".into()],
+            organisation_kind: "research_centre".into(),
+            organisation_name: "Politecnico Lab".into(),
+            region: Some("Lombardia".into()),
+            city: Some("Milano".into()),
+            location: Some(MILAN),
+            headline_price: eur(50_000),
+            trl_min: Some(5),
+            trl_max: Some(7),
+            published_at: published(3),
+            ..listing(
+                "am",
+                "en",
+                "Additive manufacturing of titanium parts",
+                "Laser powder bed fusion for aerospace parts.",
+            )
+        },
+        ListingDocument {
+            kind: "expertise".into(),
+            topics: vec!["Corrosione".into()],
+            engagement_modes: vec!["consultancy".into(), "contract_research".into()],
+            region: Some("Piemonte".into()),
+            city: Some("Torino".into()),
+            location: Some(TURIN),
+            published_at: published(4),
+            ..listing(
+                "corr",
+                "it",
+                "Studio della corrosione dei metalli",
+                "Analisi di corrosione su leghe metalliche e consulenza alle imprese.",
+            )
+        },
+        ListingDocument {
+            region: Some("Emilia-Romagna".into()),
+            city: Some("Modena".into()),
+            location: Some(MODENA),
+            headline_price: eur(30_000),
+            published_at: published(5),
+            ..listing(
+                "labit",
+                "it",
+                "Laboratorio di prove meccaniche",
+                "Prove di fatica e di trazione su materiali compositi in fibra di carbonio.",
+            )
+        },
+        ListingDocument {
+            kind: "expertise".into(),
+            country: "DE".into(),
+            region: Some("Bayern".into()),
+            city: Some("München".into()),
+            location: Some(MUNICH),
+            headline_price: Some(Price {
+                amount_minor: 5_000,
+                currency: "CHF".into(),
+            }),
+            engagement_modes: vec!["consultancy".into()],
+            published_at: published(1),
+            ..listing(
+                "laser",
+                "en",
+                "Laser cutting and plasma cutting",
+                "Cutting of sheet metal for small firms.",
+            )
+        },
+        ListingDocument {
+            kind: "space".into(),
+            space_type: Some("private_office".into()),
+            organisation_kind: "incubator".into(),
+            capacity: Some(4),
+            area_m2: Some(20),
+            headline_price: eur(45_000),
+            available_from: Some(day(2025, 7, 1)),
+            available_until: Some(day(2025, 12, 31)),
+            city: Some("Bologna".into()),
+            location: Some(BOLOGNA),
+            published_at: published(6),
+            ..listing(
+                "office",
+                "en",
+                "Private office in the incubator",
+                "A quiet room for four people.",
+            )
+        },
+        ListingDocument {
+            kind: "space".into(),
+            space_type: Some("hot_desk".into()),
+            organisation_kind: "incubator".into(),
+            capacity: Some(1),
+            headline_price: eur(20_000),
+            available_until: Some(day(2025, 5, 31)),
+            city: Some("Bologna".into()),
+            location: Some(BOLOGNA),
+            published_at: published(5),
+            ..listing(
+                "desk",
+                "it",
+                "Scrivania in coworking",
+                "Postazione in un open space luminoso.",
+            )
+        },
+        ListingDocument {
+            expires_at: Utc.with_ymd_and_hms(2025, 5, 1, 0, 0, 0).unwrap(),
+            ..listing(
+                "expired",
+                "en",
+                "Scanning electron microscopy services",
+                "Old offer.",
+            )
+        },
+        ListingDocument {
+            published_at: published(2),
+            ..listing(
+                "alu",
+                "en",
+                "Aluminium casting",
+                "Sand casting of light alloys.",
+            )
+        },
+        ListingDocument {
+            kind: "expertise".into(),
+            trl_min: Some(7),
+            trl_max: Some(9),
+            published_at: published(3),
+            ..listing(
+                "ml",
+                "en",
+                "Machine learning for predictive maintenance",
+                "Models that warn before machines fail.",
+            )
+        },
+        ListingDocument {
+            country: "FR".into(),
+            published_at: published(4),
+            ..listing(
+                "fr",
+                "fr",
+                "Essais mécaniques",
+                "Essais de fatigue sur éprouvettes métalliques.",
+            )
+        },
+        ListingDocument {
+            published_at: published(1),
+            ..listing(
+                "w1",
+                "en",
+                "Welding robots",
+                "Robotic cells for small batches.",
+            )
+        },
+        ListingDocument {
+            published_at: published(1),
+            ..listing(
+                "w2",
+                "en",
+                "Wedding robots",
+                "Robotic cells for small batches.",
+            )
+        },
+    ]
+}
+
+fn index() -> SearchIndex {
+    let index = SearchIndex::create_in_ram().unwrap();
+    index.apply(&catalogue(), &[], 1).unwrap();
+    index
+}
+
+fn request(query: &str) -> SearchRequest {
+    SearchRequest {
+        query: query.into(),
+        limit: 20,
+        now: now(),
+        ..SearchRequest::default()
+    }
+}
+
+fn ids(results: &SearchResults) -> Vec<&str> {
+    results.hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn search_ids(index: &SearchIndex, query: &str) -> Vec<String> {
+    index
+        .search(&request(query))
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn kind_of(hit: &Hit, term: &str) -> Option<MatchKind> {
+    let kinds: Vec<MatchKind> = hit
+        .matched
+        .iter()
+        .filter(|m| m.query_term == term)
+        .map(|m| m.kind)
+        .collect();
+    [
+        MatchKind::Exact,
+        MatchKind::Stemmed,
+        MatchKind::Synonym,
+        MatchKind::Typo,
+        MatchKind::Prefix,
+    ]
+    .into_iter()
+    .find(|k| kinds.contains(k))
+}
+
+fn hit<'a>(results: &'a SearchResults, id: &str) -> &'a Hit {
+    results
+        .hits
+        .iter()
+        .find(|h| h.id == id)
+        .unwrap_or_else(|| panic!("{id} not in {:?}", ids(results)))
+}
+
+#[test]
+fn search_index_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<SearchIndex>();
+}
+
+#[test]
+fn finds_by_title_word() {
+    let index = index();
+    let results = index.search(&request("microscopy ")).unwrap();
+    assert_eq!(ids(&results), vec!["sem"]);
+    assert_eq!(results.total, 1);
+    assert_eq!(
+        kind_of(&results.hits[0], "microscopy"),
+        Some(MatchKind::Exact)
+    );
+}
+
+#[test]
+fn typos_follow_word_length() {
+    let index = index();
+    let results = index.search(&request("microscpy ")).unwrap();
+    assert_eq!(ids(&results), vec!["sem"]);
+    assert_eq!(
+        kind_of(&results.hits[0], "microscpy"),
+        Some(MatchKind::Typo)
+    );
+    // Four letters: no typo allowed, and "lasr" is no prefix of "laser".
+    assert!(search_ids(&index, "lasr").is_empty());
+    assert!(search_ids(&index, "lasr ").is_empty());
+    // One edit from five letters.
+    assert!(search_ids(&index, "fatige ").contains(&"fr".to_string()));
+    // Spelling variants are found (glossary and typo tolerance both cover this one).
+    assert_eq!(search_ids(&index, "aluminum "), vec!["alu"]);
+    assert_eq!(search_ids(&index, "aluminim "), vec!["alu"]);
+}
+
+#[test]
+fn last_word_is_completed_while_typing() {
+    let index = index();
+    let results = index.search(&request("electron microsc")).unwrap();
+    assert_eq!(ids(&results), vec!["sem"]);
+    assert_eq!(
+        kind_of(&results.hits[0], "microsc"),
+        Some(MatchKind::Prefix)
+    );
+    // A trailing space means the word is finished.
+    assert!(search_ids(&index, "microsc ").is_empty());
+    // Quoted or excluded words are never completed.
+    assert!(search_ids(&index, "\"microsc\"").is_empty());
+}
+
+#[test]
+fn synonyms_from_the_glossary() {
+    let index = index();
+    let results = index.search(&request("3D printing ")).unwrap();
+    assert_eq!(ids(&results), vec!["am"]);
+    assert_eq!(
+        kind_of(&results.hits[0], "3d printing"),
+        Some(MatchKind::Synonym)
+    );
+    assert_eq!(search_ids(&index, "stampa 3D "), vec!["am"]);
+    let rust = index.search(&request("rust ")).unwrap();
+    assert_eq!(ids(&rust), vec!["corr"]);
+    assert_eq!(kind_of(&rust.hits[0], "rust"), Some(MatchKind::Synonym));
+    assert_eq!(
+        search_ids(&index, "\"scanning electron microscope\""),
+        vec!["sem"]
+    );
+    assert!(search_ids(&index, "carbon fiber ").contains(&"labit".to_string()));
+}
+
+#[test]
+fn italian_stemming_and_english_queries_for_italian_listings() {
+    let index = index();
+    let results = index.search(&request("laboratori ")).unwrap();
+    assert!(ids(&results).contains(&"labit"));
+    assert_eq!(
+        kind_of(hit(&results, "labit"), "laboratori"),
+        Some(MatchKind::Stemmed)
+    );
+    // "fatigue testing" is in the glossary with "prove di fatica".
+    let results = index.search(&request("fatigue testing ")).unwrap();
+    assert!(ids(&results).contains(&"labit"), "{:?}", ids(&results));
+    // Word by word through the glossary: corrosion ~ corrosione, consultancy ~ consulenza.
+    let results = index.search(&request("corrosion consultancy ")).unwrap();
+    assert_eq!(ids(&results), vec!["corr"]);
+    assert_eq!(
+        kind_of(&results.hits[0], "consultancy"),
+        Some(MatchKind::Synonym)
+    );
+}
+
+#[test]
+fn exact_ranks_above_typo_prefix_and_synonym() {
+    let index = index();
+    let results = index.search(&request("welding ")).unwrap();
+    assert_eq!(ids(&results), vec!["w1", "w2"]);
+    assert_eq!(kind_of(&results.hits[1], "welding"), Some(MatchKind::Typo));
+    assert!(results.hits[0].score > results.hits[1].score);
+
+    let extra = ListingDocument {
+        published_at: published(1),
+        ..listing("micro", "en", "Micro machining", "Tiny parts.")
+    };
+    index.apply(&[extra], &[], 2).unwrap();
+    let results = index.search(&request("micro")).unwrap();
+    assert_eq!(ids(&results), vec!["micro", "sem"]);
+    assert_eq!(
+        kind_of(hit(&results, "sem"), "micro"),
+        Some(MatchKind::Prefix)
+    );
+
+    let extra = ListingDocument {
+        published_at: published(1),
+        ..listing("corr-en", "en", "Corrosion studies", "Salt spray chamber.")
+    };
+    index.apply(&[extra], &[], 3).unwrap();
+    let results = index.search(&request("corrosion ")).unwrap();
+    assert_eq!(ids(&results), vec!["corr-en", "corr"]);
+    assert_ne!(
+        kind_of(&results.hits[1], "corrosion"),
+        Some(MatchKind::Exact)
+    );
+}
+
+#[test]
+fn every_plain_word_must_match_but_stop_words_are_optional() {
+    let index = index();
+    assert_eq!(search_ids(&index, "titanium parts "), vec!["am"]);
+    assert!(search_ids(&index, "titanium banana ").is_empty());
+    // "the" and "in" are stop words: they do not have to be in the listing.
+    assert_eq!(search_ids(&index, "the titanium "), vec!["am"]);
+}
+
+#[test]
+fn phrases_exclusions_and_or() {
+    let index = index();
+    assert_eq!(search_ids(&index, "\"sheet metal\""), vec!["laser"]);
+    assert!(search_ids(&index, "\"metal sheet\"").is_empty());
+    assert!(!search_ids(&index, "cutting -plasma").contains(&"laser".to_string()));
+    assert!(!search_ids(&index, "cutting -\"plasma cutting\"").contains(&"laser".to_string()));
+    let mut both = search_ids(&index, "titanium OR corrosione ");
+    both.sort();
+    assert_eq!(both, vec!["am", "corr"]);
+    assert_eq!(
+        search_ids(&index, "laser OR plasma cutting "),
+        vec!["laser"]
+    );
+    assert_eq!(
+        search_ids(&index, "(titanium OR corrosione) aerospace "),
+        vec!["am"]
+    );
+    // Only exclusions: everything else, newest first.
+    let rest = search_ids(&index, "-robots");
+    assert!(!rest.contains(&"w1".to_string()) && rest.contains(&"sem".to_string()));
+}
+
+#[test]
+fn empty_query_matches_all_newest_first_and_hides_expired() {
+    let index = index();
+    let results = index.search(&request("")).unwrap();
+    assert_eq!(results.total, 12);
+    assert_eq!(results.hits.first().map(|h| h.id.as_str()), Some("office"));
+    assert!(!ids(&results).contains(&"expired"));
+    assert!(
+        search_ids(&index, "scanning electron microscopy ")
+            .iter()
+            .all(|id| id != "expired")
+    );
+}
+
+#[test]
+fn keyword_filters() {
+    let index = index();
+    let with = |f: &dyn Fn(&mut SearchRequest)| {
+        let mut r = request("");
+        f(&mut r);
+        let mut v: Vec<String> = index
+            .search(&r)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        with(&|r| r.kinds = vec!["space".into()]),
+        vec!["desk", "office"]
+    );
+    assert_eq!(
+        with(&|r| r.kinds = vec!["space".into(), "Expertise".into()]).len(),
+        5
+    );
+    assert_eq!(
+        with(&|r| r.organisation_kinds = vec!["research_centre".into()]),
+        vec!["am"]
+    );
+    assert_eq!(with(&|r| r.countries = vec!["de".into()]), vec!["laser"]);
+    assert_eq!(
+        with(&|r| r.regions = vec!["emilia romagna".into()]),
+        vec!["labit", "sem"]
+    );
+    assert_eq!(with(&|r| r.cities = vec!["MUNCHEN".into()]), vec!["laser"]);
+    assert_eq!(with(&|r| r.cities = vec!["torino".into()]), vec!["corr"]);
+    assert_eq!(with(&|r| r.topics = vec!["microscopy".into()]), vec!["sem"]);
+    assert_eq!(with(&|r| r.topics = vec!["/23/45".into()]), vec!["sem"]);
+    assert_eq!(
+        with(&|r| r.engagement_modes = vec!["consultancy".into()]),
+        vec!["corr", "laser"]
+    );
+    assert_eq!(
+        with(&|r| r.space_types = vec!["hot_desk".into()]),
+        vec!["desk"]
+    );
+    assert_eq!(with(&|r| r.verified = Some(true)), vec!["sem"]);
+    assert_eq!(with(&|r| r.verified = Some(false)).len(), 11);
+    assert_eq!(with(&|r| r.min_capacity = Some(2)), vec!["office"]);
+    assert_eq!(
+        with(&|r| {
+            r.kinds = vec!["space".into()];
+            r.cities = vec!["bologna".into()];
+            r.max_price = eur(30_000);
+        }),
+        vec!["desk"]
+    );
+}
+
+#[test]
+fn price_filter_only_compares_the_same_currency() {
+    let index = index();
+    let mut r = request("");
+    r.max_price = eur(20_000);
+    let mut found: Vec<String> = index
+        .search(&r)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    found.sort();
+    // The CHF listing is cheaper in number but not in euros; it is left out.
+    assert_eq!(found, vec!["desk", "sem"]);
+    r.max_price = Some(Price {
+        amount_minor: 10_000,
+        currency: "chf".into(),
+    });
+    assert_eq!(ids(&index.search(&r).unwrap()), vec!["laser"]);
+}
+
+#[test]
+fn availability_and_trl() {
+    let index = index();
+    let mut r = request("");
+    r.kinds = vec!["space".into()];
+    r.available_on = Some(day(2025, 8, 1));
+    assert_eq!(ids(&index.search(&r).unwrap()), vec!["office"]);
+    r.available_on = Some(day(2025, 5, 1));
+    assert_eq!(ids(&index.search(&r).unwrap()), vec!["desk"]);
+    r.available_on = Some(day(2025, 12, 31));
+    assert_eq!(ids(&index.search(&r).unwrap()), vec!["office"]);
+
+    let mut r = request("");
+    r.trl_min = Some(4);
+    r.trl_max = Some(5);
+    let mut found: Vec<String> = index
+        .search(&r)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    found.sort();
+    // sem (2–4) and am (5–7) overlap; ml (7–9) does not; listings without TRL are open.
+    assert!(found.contains(&"sem".to_string()) && found.contains(&"am".to_string()));
+    assert!(!found.contains(&"ml".to_string()));
+    r.trl_min = Some(8);
+    r.trl_max = None;
+    let found: Vec<String> = index
+        .search(&r)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert!(found.contains(&"ml".to_string()) && !found.contains(&"am".to_string()));
+    r.trl_min = Some(6);
+    r.trl_max = Some(3);
+    assert!(matches!(
+        index.search(&r),
+        Err(SearchError::RequestInvalid {
+            field: "trl_min",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn radius_filter_and_distance_sort() {
+    let index = index();
+    let mut r = request("");
+    r.near = Some((BOLOGNA, 60.0));
+    r.sort = SortOrder::Distance;
+    let results = index.search(&r).unwrap();
+    let found = ids(&results);
+    // Three listings in Bologna itself, one in Modena; Milan and Turin are too far.
+    assert_eq!(found, vec!["desk", "office", "sem", "labit"]);
+    assert_eq!(results.total, 4);
+    let modena = hit(&results, "labit").distance_km.unwrap();
+    assert!((modena - 37.0).abs() < 3.0, "{modena}");
+    assert!(results.hits.iter().all(|h| h.distance_km.is_some()));
+
+    r.near = Some((BOLOGNA, 250.0));
+    let found = ids(&index.search(&r).unwrap())
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    assert!(found.contains(&"am".to_string()) && !found.contains(&"laser".to_string()));
+
+    let mut r = request("");
+    r.sort = SortOrder::Distance;
+    assert!(matches!(
+        index.search(&r),
+        Err(SearchError::RequestInvalid { field: "sort", .. })
+    ));
+}
+
+#[test]
+fn distance_ties_are_broken_by_id() {
+    let index = index();
+    let mut r = request("");
+    r.near = Some((BOLOGNA, 10.0));
+    r.sort = SortOrder::Distance;
+    assert_eq!(
+        ids(&index.search(&r).unwrap()),
+        vec!["desk", "office", "sem"]
+    );
+}
+
+#[test]
+fn newest_and_price_sorts() {
+    let index = index();
+    let mut r = request("");
+    r.sort = SortOrder::Newest;
+    let results = index.search(&r).unwrap();
+    assert_eq!(results.hits.first().map(|h| h.id.as_str()), Some("office"));
+    assert_eq!(ids(&results).get(1..3), Some(&["desk", "labit"][..]));
+
+    r.sort = SortOrder::Price;
+    let results = index.search(&r).unwrap();
+    // Amounts in order; listings without a price come last, by id.
+    assert_eq!(
+        ids(&results).get(..6),
+        Some(&["laser", "sem", "desk", "labit", "office", "am"][..])
+    );
+    assert_eq!(ids(&results).last(), Some(&"w2"));
+}
+
+#[test]
+fn paging_is_stable() {
+    let index = index();
+    let mut all = request("");
+    all.limit = 100;
+    let everything = index.search(&all).unwrap();
+    let mut paged = Vec::new();
+    for page in 0..5 {
+        let mut r = request("");
+        r.limit = 3;
+        r.offset = page * 3;
+        let results = index.search(&r).unwrap();
+        assert_eq!(results.total, everything.total);
+        paged.extend(results.hits.into_iter().map(|h| h.id));
+    }
+    let expected: Vec<String> = everything.hits.into_iter().map(|h| h.id).collect();
+    assert_eq!(paged, expected);
+}
+
+#[test]
+fn facets_count_all_matches_by_display_value() {
+    let index = index();
+    let mut r = request("");
+    r.limit = 1;
+    r.with_facets = true;
+    r.regions = vec!["Emilia-Romagna".into()];
+    let results = index.search(&r).unwrap();
+    assert_eq!(results.total, 2);
+    assert_eq!(results.hits.len(), 1);
+    let f = &results.facets;
+    assert_eq!(f["kind"].get("facility"), Some(&2));
+    assert_eq!(f["city"].get("Bologna"), Some(&1));
+    assert_eq!(f["city"].get("Modena"), Some(&1));
+    assert_eq!(f["region"].get("Emilia-Romagna"), Some(&2));
+    assert_eq!(f["topic"].get("Microscopy"), Some(&1));
+    assert_eq!(f["verified"].get("true"), Some(&1));
+    assert_eq!(f["verified"].get("false"), Some(&1));
+    assert_eq!(f["country"].get("IT"), Some(&2));
+    assert!(
+        f.contains_key("engagement")
+            && f.contains_key("space_type")
+            && f.contains_key("organisation_kind")
+    );
+
+    let mut r = request("");
+    r.with_facets = true;
+    let f = index.search(&r).unwrap().facets;
+    assert_eq!(f["engagement"].get("consultancy"), Some(&2));
+    assert_eq!(f["space_type"].get("hot_desk"), Some(&1));
+    assert_eq!(f["organisation_kind"].get("incubator"), Some(&2));
+    // Not asked for, not counted.
+    assert!(index.search(&request("")).unwrap().facets.is_empty());
+}
+
+#[test]
+fn snippets_are_plain_text_with_valid_highlights() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    let long_tail = " Prove ripetute su provini.".repeat(20);
+    let listing = ListingDocument {
+        description: format!(
+            "{} La città di Forlì ospita il nostro laboratorio di qualità.{long_tail}",
+            "Più è già.".repeat(30)
+        ),
+        topics: vec!["Qualità".into(), "Città intelligenti".into()],
+        ..listing(
+            "q",
+            "it",
+            "Qualità <b>e</b> città",
+            "Università della città di Forlì",
+        )
+    };
+    index.apply(&[listing], &[], 1).unwrap();
+    let results = index.search(&request("citta laboratorio ")).unwrap();
+    let hit = hit(&results, "q");
+    assert!(!hit.snippets.is_empty());
+    for snippet in &hit.snippets {
+        for &(a, b) in &snippet.highlights {
+            let word = snippet
+                .text
+                .get(a..b)
+                .expect("highlight on char boundaries");
+            let folded = word.to_lowercase();
+            assert!(
+                folded == "città" || folded == "laboratorio",
+                "{word:?} in {:?}",
+                snippet.field
+            );
+        }
+    }
+    let title = hit.snippets.iter().find(|s| s.field == "title").unwrap();
+    assert_eq!(title.text, "Qualità <b>e</b> città");
+    assert_eq!(title.highlights.len(), 1);
+    let description = hit
+        .snippets
+        .iter()
+        .find(|s| s.field == "description")
+        .unwrap();
+    assert!(description.text.chars().count() <= 210);
+    assert!(
+        description
+            .highlights
+            .iter()
+            .any(|&(a, b)| &description.text[a..b] == "laboratorio")
+    );
+    let topics = hit.snippets.iter().find(|s| s.field == "topics").unwrap();
+    assert_eq!(topics.text, "Qualità, Città intelligenti");
+    assert_eq!(
+        &topics.text[topics.highlights[0].0..topics.highlights[0].1],
+        "Città"
+    );
+}
+
+#[test]
+fn matched_reports_fields_and_kinds() {
+    let index = index();
+    let results = index.search(&request("electron microscopes ")).unwrap();
+    let sem = hit(&results, "sem");
+    assert!(
+        sem.matched.iter().any(|m| m.query_term == "electron"
+            && m.field == "title"
+            && m.kind == MatchKind::Exact)
+    );
+    assert!(
+        sem.matched.iter().any(|m| m.query_term == "microscopes"
+            && m.field == "description"
+            && m.kind == MatchKind::Stemmed),
+        "{:?}",
+        sem.matched
+    );
+    let results = index.search(&request("SEM ")).unwrap();
+    let sem = hit(&results, "sem");
+    assert!(
+        sem.matched.iter().any(|m| m.query_term == "sem"
+            && m.field == "techniques"
+            && m.kind == MatchKind::Exact)
+    );
+}
+
+#[test]
+fn invalid_requests_are_refused_without_panicking() {
+    let index = index();
+    for bad in [
+        "\"unbalanced",
+        "((((((deep))))))",
+        "-",
+        "OR x",
+        "x OR",
+        "a\u{0}b",
+    ] {
+        assert!(
+            matches!(
+                index.search(&request(bad)),
+                Err(SearchError::QueryInvalid(_))
+            ),
+            "{bad}"
+        );
+        assert!(
+            matches!(validate_query(bad), Err(SearchError::QueryInvalid(_))),
+            "{bad}"
+        );
+    }
+    let ten_kb = "word ".repeat(2_048);
+    assert!(matches!(
+        index.search(&request(&ten_kb)),
+        Err(SearchError::QueryInvalid(_))
+    ));
+    for unit in ["(", "((((\"", "-", "\"", "( - \" OR )"] {
+        let hostile = unit.repeat(100_000 / unit.len());
+        assert!(matches!(
+            index.search(&request(&hostile)),
+            Err(SearchError::QueryInvalid(_))
+        ));
+    }
+    // Within the bounds, the deepest nesting is fine.
+    assert!(index.search(&request("((((microscopy))))")).is_ok());
+    assert!(validate_query("laser OR plasma -rust \"sheet metal\"").is_ok());
+
+    let mut r = request("x");
+    r.limit = 0;
+    assert!(matches!(
+        index.search(&r),
+        Err(SearchError::RequestInvalid { field: "limit", .. })
+    ));
+    r.limit = 101;
+    assert!(matches!(
+        index.search(&r),
+        Err(SearchError::RequestInvalid { field: "limit", .. })
+    ));
+    r.limit = 10;
+    r.offset = 10_001;
+    assert!(matches!(
+        index.search(&r),
+        Err(SearchError::RequestInvalid {
+            field: "cursor",
+            ..
+        })
+    ));
+    assert!(matches!(
+        index.similar("sem", 0, now()),
+        Err(SearchError::RequestInvalid { field: "limit", .. })
+    ));
+}
+
+#[test]
+fn upsert_replaces_and_delete_removes() {
+    let index = index();
+    let renamed = ListingDocument {
+        title: "Transmission microscopy lab".into(),
+        ..catalogue().remove(0)
+    };
+    index.apply(&[renamed.clone(), renamed], &[], 2).unwrap();
+    let ids_now = index.indexed_ids().unwrap();
+    assert_eq!(ids_now.iter().filter(|id| *id == "sem").count(), 1);
+    assert_eq!(ids_now.len(), 13);
+    assert!(search_ids(&index, "scanning ").is_empty());
+    assert_eq!(search_ids(&index, "transmission "), vec!["sem"]);
+    index.apply(&[], &["sem".to_string()], 3).unwrap();
+    assert!(search_ids(&index, "transmission ").is_empty());
+    assert!(!index.indexed_ids().unwrap().contains(&"sem".to_string()));
+    assert_eq!(index.checkpoint(), Some(3));
+    index.reset().unwrap();
+    assert!(index.indexed_ids().unwrap().is_empty());
+    assert_eq!(index.checkpoint(), None);
+}
+
+#[test]
+fn similar_listings() {
+    let index = index();
+    let extra = ListingDocument {
+        topics: vec!["Microscopy".into()],
+        ..listing(
+            "sem2",
+            "en",
+            "Electron microscopy for failure analysis",
+            "Imaging of fracture surfaces.",
+        )
+    };
+    index.apply(&[extra], &[], 2).unwrap();
+    let similar = index.similar("sem", 5, now()).unwrap();
+    assert_eq!(similar.first().map(|h| h.id.as_str()), Some("sem2"));
+    assert!(similar.iter().all(|h| h.id != "sem" && h.id != "expired"));
+    assert!(index.similar("unknown", 5, now()).unwrap().is_empty());
+}
+
+#[test]
+fn persists_checkpoint_and_documents_across_reopen() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    {
+        let (index, report) = SearchIndex::open_in_dir(dir.path())?;
+        assert!(report.created);
+        assert_eq!(index.checkpoint(), None);
+        index.apply(&catalogue(), &[], 42)?;
+    }
+    // A lock file left by a killed process must not block reopening and writing.
+    std::fs::write(dir.path().join(".tantivy-writer.lock"), b"")?;
+    let (index, report) = SearchIndex::open_in_dir(dir.path())?;
+    assert_eq!(report, OpenReport::default());
+    assert_eq!(index.checkpoint(), Some(42));
+    assert_eq!(search_ids(&index, "microscopy "), vec!["sem"]);
+    index.apply(&[], &["sem".to_string()], 43)?;
+    drop(index);
+    let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+    assert_eq!(index.checkpoint(), Some(43));
+    assert!(search_ids(&index, "microscopy ").is_empty());
+    Ok(())
+}
+
+#[test]
+fn corrupt_index_is_replaced_and_reported() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    {
+        let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+        index.apply(&catalogue(), &[], 7)?;
+    }
+    std::fs::write(dir.path().join("meta.json"), b"{ this is not json")?;
+    let (index, report) = SearchIndex::open_in_dir(dir.path())?;
+    assert!(report.replaced_unreadable.is_some(), "{report:?}");
+    assert_eq!(index.checkpoint(), None);
+    assert!(index.indexed_ids()?.is_empty());
+    index.apply(&catalogue(), &[], 8)?;
+    assert_eq!(search_ids(&index, "microscopy "), vec!["sem"]);
+    Ok(())
+}
+
+#[test]
+fn unknown_languages_use_neutral_analysis() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    index
+        .apply(
+            &[listing("pt", "pt", "Ensaios de corrosão", "Laboratório")],
+            &[],
+            1,
+        )
+        .unwrap();
+    assert_eq!(search_ids(&index, "corrosao "), vec!["pt"]);
+    assert_eq!(search_ids(&index, "laboratorio "), vec!["pt"]);
+}
