@@ -124,7 +124,55 @@ pub(crate) struct ListingSegmentCollector {
     columns: Columns,
     total: u64,
     heap: BinaryHeap<Candidate>,
-    facet_counts: Vec<HashMap<u64, u64>>,
+    facet_counts: Vec<FacetCounts>,
+}
+
+/// Counts per term ordinal of one facet column in one segment. Dense when the column
+/// has few distinct values (the usual case), sparse otherwise to bound memory.
+enum FacetCounts {
+    Dense(Vec<u32>),
+    Sparse(HashMap<u64, u32>),
+}
+
+/// Columns with more distinct values than this are counted sparsely.
+const DENSE_FACET_TERMS: usize = 1 << 16;
+
+impl FacetCounts {
+    fn new(column: Option<&StrColumn>) -> FacetCounts {
+        match column.map(|c| c.num_terms()) {
+            Some(terms) if terms <= DENSE_FACET_TERMS => FacetCounts::Dense(vec![0; terms]),
+            Some(_) => FacetCounts::Sparse(HashMap::new()),
+            None => FacetCounts::Dense(Vec::new()),
+        }
+    }
+
+    fn add(&mut self, ord: u64) {
+        match self {
+            FacetCounts::Dense(counts) => {
+                if let Some(count) = usize::try_from(ord).ok().and_then(|i| counts.get_mut(i)) {
+                    *count += 1;
+                }
+            }
+            FacetCounts::Sparse(counts) => *counts.entry(ord).or_default() += 1,
+        }
+    }
+
+    /// (ordinal, count) for every counted value, by ordinal.
+    fn into_sorted(self) -> Vec<(u64, u32)> {
+        match self {
+            FacetCounts::Dense(counts) => counts
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| *c > 0)
+                .map(|(o, c)| (o as u64, c))
+                .collect(),
+            FacetCounts::Sparse(counts) => {
+                let mut out: Vec<(u64, u32)> = counts.into_iter().collect();
+                out.sort_unstable();
+                out
+            }
+        }
+    }
 }
 
 pub(crate) struct SegmentFruit {
@@ -164,7 +212,11 @@ impl Collector for ListingCollector {
                 Vec::new()
             },
         };
-        let facet_counts = vec![HashMap::new(); columns.facets.len()];
+        let facet_counts = columns
+            .facets
+            .iter()
+            .map(|(_, column)| FacetCounts::new(column.as_ref()))
+            .collect();
         Ok(ListingSegmentCollector {
             plan: self.plan.clone(),
             segment,
@@ -283,7 +335,7 @@ impl SegmentCollector for ListingSegmentCollector {
         for ((_, column), counts) in self.columns.facets.iter().zip(self.facet_counts.iter_mut()) {
             if let Some(column) = column {
                 for ord in column.term_ords(doc) {
-                    *counts.entry(ord).or_default() += 1;
+                    counts.add(ord);
                 }
             }
         }
@@ -331,13 +383,16 @@ impl SegmentCollector for ListingSegmentCollector {
         for ((name, column), counts) in self.columns.facets.iter().zip(self.facet_counts) {
             let mut by_value: HashMap<String, u64> = HashMap::new();
             if let Some(column) = column {
-                let mut value = String::new();
-                for (ord, count) in counts {
-                    value.clear();
-                    if column.ord_to_str(ord, &mut value)? {
-                        *by_value.entry(value.clone()).or_default() += count;
-                    }
-                }
+                // Resolving ordinals in order walks the dictionary once instead of
+                // seeking it per value.
+                let counted = counts.into_sorted();
+                let ords: Vec<u64> = counted.iter().map(|(ord, _)| *ord).collect();
+                let mut counts = counted.iter().map(|(_, count)| *count);
+                column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                    let count = counts.next().unwrap_or_default();
+                    let value = String::from_utf8_lossy(bytes).into_owned();
+                    *by_value.entry(value).or_default() += u64::from(count);
+                })?;
             }
             facets.push((*name, by_value));
         }

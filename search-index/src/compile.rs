@@ -170,14 +170,17 @@ fn tier(kind: MatchKind) -> f32 {
     }
 }
 
+/// A query on one field, already weighted by kind and field boost.
+type FieldQuery = (TextField, Box<dyn Query>);
+
 /// The ways one query word or phrase can match, grouped by kind.
 #[derive(Default)]
 struct Variants {
-    by_kind: Vec<(MatchKind, Vec<Box<dyn Query>>)>,
+    by_kind: Vec<(MatchKind, Vec<FieldQuery>)>,
 }
 
 impl Variants {
-    fn add(&mut self, kind: MatchKind, queries: Vec<Box<dyn Query>>) {
+    fn add(&mut self, kind: MatchKind, queries: Vec<FieldQuery>) {
         if queries.is_empty() {
             return;
         }
@@ -191,27 +194,50 @@ impl Variants {
         self.by_kind.is_empty()
     }
 
-    /// Matches when any variant does. Tiered: the best kind's constant plus BM25 over
-    /// every variant; untiered (optional words, exclusions): BM25 only.
+    /// Matches when any variant does.
+    ///
+    /// Tiered: the best kind's constant (a disjunction-max, so several weak variants
+    /// never add up to a better kind), plus BM25 over the exact and stemmed variants.
+    /// Synonyms, completions and typos only count through their constant, raised by
+    /// the field's boost: they rank among themselves by where they matched, and are
+    /// not scored twice, which keeps large expansions cheap.
+    ///
+    /// Untiered (optional words, exclusions): BM25 over every variant.
     fn build(self, tiered: bool) -> Box<dyn Query> {
-        let all: Vec<Box<dyn Query>> = self
-            .by_kind
-            .iter()
-            .flat_map(|(_, q)| q.iter().map(|q| q.box_clone()))
-            .collect();
         if !tiered {
-            return any_of(all);
+            return any_of(
+                self.by_kind
+                    .into_iter()
+                    .flat_map(|(_, q)| q.into_iter().map(|(_, q)| q))
+                    .collect(),
+            );
         }
-        let tiers: Vec<Box<dyn Query>> = self
-            .by_kind
-            .into_iter()
-            .map(|(kind, queries)| {
-                Box::new(ConstScoreQuery::new(any_of(queries), tier(kind))) as Box<dyn Query>
-            })
-            .collect();
+        let mut tiers: Vec<Box<dyn Query>> = Vec::new();
+        let mut relevance: Vec<Box<dyn Query>> = Vec::new();
+        for (kind, queries) in self.by_kind {
+            match kind {
+                MatchKind::Exact | MatchKind::Stemmed => {
+                    let any = any_of(queries.iter().map(|(_, q)| q.box_clone()).collect());
+                    tiers.push(Box::new(ConstScoreQuery::new(any, tier(kind))));
+                    relevance.extend(queries.into_iter().map(|(_, q)| q));
+                }
+                MatchKind::Synonym | MatchKind::Prefix | MatchKind::Typo => {
+                    for (field, query) in queries {
+                        tiers.push(Box::new(ConstScoreQuery::new(
+                            query,
+                            tier(kind) + field.boost(),
+                        )));
+                    }
+                }
+            }
+        }
+        let best = Box::new(DisjunctionMaxQuery::new(tiers));
+        if relevance.is_empty() {
+            return best;
+        }
         Box::new(BooleanQuery::new(vec![
-            (Occur::Must, Box::new(DisjunctionMaxQuery::new(tiers))),
-            (Occur::Should, any_of(all)),
+            (Occur::Must, best),
+            (Occur::Should, any_of(relevance)),
         ]))
     }
 }
@@ -245,7 +271,7 @@ impl Compiler<'_> {
     }
 
     /// `words` (neutral forms) in every neutral field: a term query or a phrase.
-    fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<Box<dyn Query>> {
+    fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<FieldQuery> {
         TextField::ALL
             .iter()
             .filter_map(|&field| {
@@ -258,14 +284,14 @@ impl Compiler<'_> {
                         .map(|(i, w)| (i, w.as_str()))
                         .collect(),
                 )
-                .map(|q| boosted(q, weight * field.boost()))
+                .map(|q| (field, boosted(q, weight * field.boost())))
             })
             .collect()
     }
 
     /// Analysed tokens (with their positions, which keep stop-word gaps) in every
     /// stemmed field.
-    fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<Box<dyn Query>> {
+    fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<FieldQuery> {
         let first = tokens.first().map(|t| t.position).unwrap_or_default();
         TextField::ALL
             .iter()
@@ -278,13 +304,13 @@ impl Compiler<'_> {
                         .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
                         .collect(),
                 )
-                .map(|q| boosted(q, weight * field.boost()))
+                .map(|q| (field, boosted(q, weight * field.boost())))
             })
             .collect()
     }
 
-    fn synonym_queries(&mut self, query_term: &str, words: &[String]) -> Vec<Box<dyn Query>> {
-        let mut out: Vec<Box<dyn Query>> = Vec::new();
+    fn synonym_queries(&mut self, query_term: &str, words: &[String]) -> Vec<FieldQuery> {
+        let mut out: Vec<FieldQuery> = Vec::new();
         for synonym in self.glossary.synonyms(words) {
             out.extend(self.neutral_queries(&synonym, SYNONYM));
             self.note(

@@ -288,6 +288,57 @@ impl SearchIndex {
             .map_err(index_error("cannot reload the index after a commit"))
     }
 
+    /// Rewrites the index without deleted listings and removes the files that held
+    /// them. A delete only marks a listing as gone: its text stays in the segment files
+    /// until they are merged, so erasure of personal data calls this afterwards. It
+    /// rewrites everything, so call it after erasures, not after every change.
+    pub fn purge_deleted(&self) -> Result<(), IndexError> {
+        let mut guard = lock(&self.writer);
+        let result = (|| {
+            // Let merges already running finish, so ours does not race them.
+            if let Some(writer) = guard.take() {
+                writer
+                    .wait_merging_threads()
+                    .map_err(index_error("cannot finish pending merges"))?;
+            }
+            let writer = guard.insert(
+                self.index
+                    .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)
+                    .map_err(index_error("cannot open the index for writing"))?,
+            );
+            let deleted: u64 = self
+                .reader
+                .searcher()
+                .segment_readers()
+                .iter()
+                .map(|s| u64::from(s.num_deleted_docs()))
+                .sum();
+            let segments = self
+                .index
+                .searchable_segment_ids()
+                .map_err(index_error("cannot list segments"))?;
+            if deleted > 0 && !segments.is_empty() {
+                writer
+                    .merge(&segments)
+                    .wait()
+                    .map_err(index_error("cannot merge segments"))?;
+            }
+            writer
+                .garbage_collect_files()
+                .wait()
+                .map_err(index_error("cannot remove obsolete index files"))?;
+            Ok(())
+        })();
+        if let Err(error) = result {
+            *guard = None;
+            return Err(error);
+        }
+        drop(guard);
+        self.reader
+            .reload()
+            .map_err(index_error("cannot reload the index after a merge"))
+    }
+
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         if request.limit == 0 || request.limit > MAX_LIMIT {
             return Err(SearchError::RequestInvalid {

@@ -981,3 +981,65 @@ fn unknown_languages_use_neutral_analysis() {
     assert_eq!(search_ids(&index, "corrosao "), vec!["pt"]);
     assert_eq!(search_ids(&index, "laboratorio "), vec!["pt"]);
 }
+
+#[test]
+fn purge_leaves_no_deleted_listings_in_segments() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+    index.apply(&catalogue(), &[], 1)?;
+    index.apply(&[], &["sem".to_string(), "am".to_string()], 2)?;
+    let deleted = |index: &SearchIndex| -> u32 {
+        index
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| s.num_deleted_docs())
+            .sum()
+    };
+    // (A segment whose listings are all deleted is dropped at commit; others keep them.)
+    assert!(deleted(&index) > 0);
+    index.purge_deleted()?;
+    assert_eq!(deleted(&index), 0);
+    assert_eq!(index.indexed_ids()?.len(), 11);
+    assert_eq!(index.checkpoint(), Some(2));
+    // Writing still works afterwards, and the checkpoint survived the merge on disk.
+    index.apply(&[], &["alu".to_string()], 3)?;
+    drop(index);
+    let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+    assert_eq!(index.checkpoint(), Some(3));
+    assert_eq!(index.indexed_ids()?.len(), 10);
+    Ok(())
+}
+
+#[test]
+fn a_failed_write_is_reported_and_the_next_one_recovers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (first, _) = SearchIndex::open_in_dir(dir.path())?;
+    first.apply(&catalogue(), &[], 1)?;
+    // The first instance holds the writer lock, so the second cannot write yet.
+    let (second, _) = SearchIndex::open_in_dir(dir.path())?;
+    let error = second.apply(&[], &["sem".to_string()], 2).unwrap_err();
+    assert!(
+        error.0.contains("cannot open the index for writing"),
+        "{error}"
+    );
+    assert_eq!(second.checkpoint(), Some(1));
+    drop(first);
+    second.apply(&[], &["sem".to_string()], 2)?;
+    assert_eq!(second.checkpoint(), Some(2));
+    assert!(!second.indexed_ids()?.contains(&"sem".to_string()));
+    Ok(())
+}
+
+#[test]
+fn disk_full_is_named_as_such() {
+    let error = std::io::Error::from_raw_os_error(28);
+    let message = crate::describe("cannot commit the index", &error);
+    assert!(
+        message.starts_with("disk full: no space left on device"),
+        "{message}"
+    );
+    let other = crate::describe("cannot commit the index", &"permission denied");
+    assert_eq!(other, "cannot commit the index: permission denied");
+}
