@@ -18,6 +18,7 @@ mod schema;
 mod tests;
 
 pub use model::*;
+pub use query::{MAX_NESTING, MAX_QUERY_BYTES, MAX_QUERY_WORDS};
 
 use analysis::{Analyzers, NEUTRAL_TOKENIZER, known_language, neutral_analyzer};
 use chrono::{DateTime, Utc};

@@ -21,9 +21,12 @@
 
 use crate::SearchError;
 
-pub(crate) const MAX_QUERY_BYTES: usize = 1024;
-pub(crate) const MAX_QUERY_WORDS: usize = 32;
-pub(crate) const MAX_NESTING: usize = 4;
+/// Longest query text accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1024;
+/// Most words (including those inside phrases) in one query.
+pub const MAX_QUERY_WORDS: usize = 32;
+/// Deepest nesting of parentheses.
+pub const MAX_NESTING: usize = 4;
 
 /// A parsed query: clauses combined with AND (exclusions as AND NOT).
 #[derive(Debug, Clone, PartialEq, Default)]
