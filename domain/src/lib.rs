@@ -13,7 +13,10 @@ pub mod error;
 mod hub;
 pub mod import;
 pub mod model;
+pub mod places;
+pub mod search;
 mod secrets;
+pub mod text;
 pub mod validate;
 pub mod vocabulary;
 

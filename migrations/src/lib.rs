@@ -8,6 +8,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_marketplace_core;
+mod m20261128_000002_search_misses;
 
 /// Every migration in application order.
 #[derive(Debug)]
@@ -16,7 +17,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_marketplace_core::Migration)]
+        vec![
+            Box::new(m20261128_000001_marketplace_core::Migration),
+            Box::new(m20261128_000002_search_misses::Migration),
+        ]
     }
 }
 

@@ -30,6 +30,7 @@ pub struct Readiness {
 struct StartupState {
     migrations_applied: bool,
     demo: DemoState,
+    index_ready: bool,
     failure: Option<String>,
 }
 
@@ -54,7 +55,10 @@ impl Readiness {
 
     pub fn is_ready(&self) -> bool {
         let state = self.snapshot();
-        state.migrations_applied && state.demo != DemoState::Loading && state.failure.is_none()
+        state.migrations_applied
+            && state.demo != DemoState::Loading
+            && state.index_ready
+            && state.failure.is_none()
     }
 }
 
@@ -114,7 +118,8 @@ async fn launch(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<Result<(), BoxError>>), BoxError> {
-    if settings.uses_sqlite() {
+    // The data directory holds the search index whatever the database.
+    {
         std::fs::create_dir_all(&settings.data_dir).map_err(|error| -> BoxError {
             format!(
                 "cannot create the data directory {}: {error}",
@@ -148,11 +153,14 @@ async fn launch(
 
     let readiness = Arc::new(Readiness::default());
     let (failed_sender, failed_receiver) = oneshot::channel::<String>();
+    let (stop_indexer, indexer_stopped) = tokio::sync::watch::channel(false);
     let startup = tokio::spawn(start_up(
         hub.clone(),
         settings.demo,
+        settings.data_dir.join("index"),
         readiness.clone(),
         failed_sender,
+        indexer_stopped,
     ));
 
     let app = routes(&settings, hub.clone(), readiness, &public_url);
@@ -167,7 +175,9 @@ async fn launch(
         let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, stop, Some(grace))
             .await;
-        // Start-up work runs in transactions: aborting it leaves nothing half-written.
+        // Start-up work runs in transactions and the indexer commits atomically with its
+        // checkpoint: stopping either leaves nothing half-written.
+        let _ = stop_indexer.send(true);
         startup.abort();
         let _ = startup.await;
         hub.close().await?;
@@ -180,13 +190,17 @@ async fn launch(
 async fn start_up(
     hub: Hub,
     demo: bool,
+    index_dir: std::path::PathBuf,
     readiness: Arc<Readiness>,
     failed: oneshot::Sender<String>,
+    indexer_stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    if let Err(error) = hub.migrate().await {
-        let reason = error.cause_chain();
+    let fail = |reason: String| {
         readiness.update(|s| s.failure = Some(reason.clone()));
         let _ = failed.send(reason);
+    };
+    if let Err(error) = hub.migrate().await {
+        fail(error.cause_chain());
         return;
     }
     readiness.update(|s| s.migrations_applied = true);
@@ -194,12 +208,11 @@ async fn start_up(
     if demo {
         readiness.update(|s| s.demo = DemoState::Loading);
         let mut last_stage = String::new();
-        let mut progress = |stage: &str, done: u64, total: u64| {
+        let mut progress = |stage: &str, _done: u64, total: u64| {
             if stage != last_stage {
                 tracing::info!(stage, total, "loading demo data");
                 last_stage = stage.to_owned();
             }
-            let _ = done;
         };
         match domain::demo::load_demo(&hub, &mut progress).await {
             Ok(report) => {
@@ -207,15 +220,43 @@ async fn start_up(
                 readiness.update(|s| s.demo = DemoState::Loaded);
             }
             Err(error) => {
-                let reason = format!("loading the demo data failed: {}", error.cause_chain());
-                readiness.update(|s| s.failure = Some(reason.clone()));
-                let _ = failed.send(reason);
+                fail(format!(
+                    "loading the demo data failed: {}",
+                    error.cause_chain()
+                ));
                 return;
             }
         }
     }
+    let mut last_logged = std::time::Instant::now();
+    let mut progress = |step: domain::search::RebuildProgress| {
+        if last_logged.elapsed() > Duration::from_secs(2) || step.indexed == step.total {
+            tracing::info!(
+                indexed = step.indexed,
+                total = step.total,
+                "building the search index"
+            );
+            last_logged = std::time::Instant::now();
+        }
+    };
+    match hub.open_search_index(&index_dir, &mut progress).await {
+        Ok(outcome) => tracing::info!(%outcome, "search index ready"),
+        Err(error) => {
+            fail(format!(
+                "opening the search index failed: {}",
+                error.cause_chain()
+            ));
+            return;
+        }
+    }
+    readiness.update(|s| s.index_ready = true);
     tracing::info!("ready");
+    hub.run_indexer(INDEXER_INTERVAL, indexer_stopped).await;
 }
+
+/// How often the indexer looks for changes: a published listing is searchable within
+/// about this long (the issue asks for commits at least every 500 ms under load).
+const INDEXER_INTERVAL: Duration = Duration::from_millis(250);
 
 fn routes(
     settings: &Settings,
@@ -321,6 +362,15 @@ async fn healthz(
         Ok(()) => "ok".to_owned(),
         Err(error) => format!("unreachable: {}", error.message),
     };
+    let index = match hub.index_status().await {
+        Ok(Some(status)) if status.caught_up => "caught up".to_owned(),
+        Ok(Some(status)) => format!(
+            "{} changes behind",
+            status.last_change - status.checkpoint.unwrap_or(0).max(0)
+        ),
+        Ok(None) => "opening".to_owned(),
+        Err(error) => format!("unavailable: {}", error.message),
+    };
     let ready = readiness.is_ready() && database == "ok";
     let body = serde_json::json!({
         "status": if ready { "ready" } else if state.failure.is_some() { "failed" } else { "starting" },
@@ -333,6 +383,7 @@ async fn healthz(
                 DemoState::Loading => "loading",
                 DemoState::Loaded => "loaded",
             },
+            "search_index": index,
             "failure": state.failure,
         }
     });

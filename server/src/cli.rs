@@ -50,6 +50,9 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Rebuild the search index from the database (stop the server first: the index
+    /// in the data directory is in use while it runs).
+    Reindex,
     /// Import organisations or listings from a CSV or JSON Lines file
     /// (templates and column docs: datasets/templates/).
     Import(ImportArgs),
@@ -244,6 +247,29 @@ async fn execute(cli: Cli) -> Result<(), app::BoxError> {
         Command::Migrate => {
             let hub = open_hub(&settings(&cli, None)?).await?;
             println!("migrations applied ({})", hub.backend_name());
+            hub.close().await?;
+            Ok(())
+        }
+        Command::Reindex => {
+            let settings = settings(&cli, None)?;
+            let hub = open_hub(&settings).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} listings indexed ({eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let mut progress = |step: domain::search::RebuildProgress| {
+                bar.set_length(step.total);
+                bar.set_position(step.indexed);
+            };
+            let result = hub
+                .reindex_in(&settings.data_dir.join("index"), &mut progress)
+                .await;
+            bar.finish_and_clear();
+            let indexed = result?;
+            println!("search index rebuilt: {indexed} published listings");
             hub.close().await?;
             Ok(())
         }

@@ -18,10 +18,17 @@ fn ponte() -> Command {
 
 /// Starts `ponte serve` on a free port and returns it with the address it logged.
 fn serve(data_dir: &std::path::Path, extra: &[&str]) -> (Child, std::net::SocketAddr) {
-    let mut child = ponte()
+    let mut command = ponte();
+    command
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
-        .args(extra)
+        .args(extra);
+    spawn_logged(command)
+}
+
+/// Spawns a `ponte serve` command and waits for the address it logs.
+fn spawn_logged(mut command: Command) -> (Child, std::net::SocketAddr) {
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -479,4 +486,201 @@ fn settings_come_from_file_then_environment_then_flags() {
         !output.status.success() && String::from_utf8_lossy(&output.stderr).contains("data_dri"),
         "an unknown key is named"
     );
+}
+
+/// Every id the search index returns for an empty query, paging through all of them.
+async fn searchable_ids(client: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/api/v1/search?limit=100&cursor={cursor}"),
+            None => "/api/v1/search?limit=100".to_owned(),
+        };
+        let page = client.get(&path, &Auth::Anonymous).await;
+        page.expect(200);
+        ids.extend(
+            page.body["hits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h["id"].as_str().map(str::to_owned)),
+        );
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    ids.sort();
+    ids
+}
+
+async fn published_ids(client: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/api/v1/listings?status=published&limit=100&cursor={cursor}"),
+            None => "/api/v1/listings?status=published&limit=100".to_owned(),
+        };
+        let page = client.get(&path, &Auth::Anonymous).await;
+        page.expect(200);
+        ids.extend(
+            page.body["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h["id"].as_str().map(str::to_owned)),
+        );
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    ids.sort();
+    ids
+}
+
+/// Kills the server with SIGKILL while `ponte import` publishes listings, restarts it,
+/// and checks the index holds exactly the published listings.
+async fn index_survives_sigkill_during_bulk_import(database_url: Option<String>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let with_database = |command: &mut Command| {
+        match &database_url {
+            Some(url) => command.env("DATABASE_URL", url),
+            None => command.env_remove("DATABASE_URL"),
+        };
+    };
+    let start = |dir: &std::path::Path| {
+        let mut command = ponte();
+        with_database(&mut command);
+        command
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(dir);
+        spawn_logged(command)
+    };
+    let (mut server, address) = start(dir.path());
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    let (_, owner) = client.account("bulk@example.org").await;
+    let organisation = client.organisation(&owner, "Bulk Lab").await;
+
+    let file = dir.path().join("expertise.csv");
+    let mut csv = String::from("organisation,title,language,summary,topics,status,source_ref\n");
+    for row in 0..400 {
+        csv.push_str(&format!("{organisation},Expertise number {row},en,Testing of part {row}.,materials testing,published,bulk:{row}\n"));
+    }
+    std::fs::write(&file, csv).unwrap_or_else(|error| panic!("{error}"));
+    let mut import = ponte();
+    with_database(&mut import);
+    let mut import = import
+        .args(["import", "--kind", "expertise", "--data-dir"])
+        .arg(dir.path())
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{error}"));
+    // Kill the server once some, but not all, of the import is searchable.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let total = client
+            .get("/api/v1/search?limit=1", &Auth::Anonymous)
+            .await
+            .body["total"]
+            .as_u64()
+            .unwrap_or(0);
+        if total > 0 || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap_or_else(|error| panic!("{error}"));
+    let _ = server.wait();
+    let status = import.wait().unwrap_or_else(|error| panic!("{error}"));
+    assert!(status.success(), "the import itself must complete");
+
+    let (mut server, address) = start(dir.path());
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(120)).await;
+    let published = published_ids(&client).await;
+    assert_eq!(published.len(), 400);
+    assert_eq!(
+        searchable_ids(&client).await,
+        published,
+        "the index holds exactly the published listings"
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    if let Some(url) = database_url {
+        tests::drop_postgres_database(&url).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_survives_sigkill_during_bulk_import_on_sqlite() {
+    index_survives_sigkill_during_bulk_import(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_survives_sigkill_during_bulk_import_on_postgres() {
+    let Some(url) = tests::fresh_postgres_database().await else {
+        return;
+    };
+    index_survives_sigkill_during_bulk_import(Some(url)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_index_is_rebuilt_and_reindex_works() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let (mut child, address) = serve(dir.path(), &[]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    let (_, owner) = client.account("rebuild@example.org").await;
+    let organisation = client.organisation(&owner, "Rebuild Lab").await;
+    let id = client
+        .draft_listing(&owner, &organisation, "facility", "Thermal chamber")
+        .await
+        .id();
+    client
+        .post(
+            &format!("/api/v1/listings/{id}/publish"),
+            &owner,
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    terminate(&child);
+    let _ = child.wait();
+
+    let reindexed = ponte()
+        .args(["reindex", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        reindexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reindexed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&reindexed.stdout).contains("1 published listings"));
+
+    // Destroy the index: the server must rebuild it before it says it is ready.
+    let index_dir = dir.path().join("index");
+    for entry in std::fs::read_dir(&index_dir)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().ends_with(".json") {
+            std::fs::write(entry.path(), b"{ not json").unwrap_or_else(|error| panic!("{error}"));
+        }
+    }
+    let (mut child, address) = serve(dir.path(), &[]);
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    assert_eq!(searchable_ids(&client).await, vec![id]);
+    let health = client.get("/healthz", &Auth::Anonymous).await;
+    assert_eq!(health.body["checks"]["search_index"], "caught up");
+    let _ = child.kill();
+    let _ = child.wait();
 }

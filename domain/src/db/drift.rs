@@ -26,6 +26,7 @@ fn entities() -> Vec<(String, Columns)> {
         entity_columns::<super::listing::Entity>(),
         entity_columns::<super::membership::Entity>(),
         entity_columns::<super::organisation::Entity>(),
+        entity_columns::<super::search_miss::Entity>(),
         entity_columns::<super::session::Entity>(),
     ]
 }

@@ -7,6 +7,7 @@ pub mod change_log;
 pub mod listing;
 pub mod membership;
 pub mod organisation;
+pub mod search_miss;
 pub mod session;
 
 #[cfg(test)]

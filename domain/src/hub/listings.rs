@@ -472,7 +472,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 /// What a caller may see of a stored listing.
-fn listing_view(
+pub(crate) fn listing_view(
     row: listing::Model,
     organisation: &organisation::Model,
     caller_is_member: bool,

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use listings::ImportListing;
+pub(crate) use listings::listing_view;
 pub use organisations::ImportOutcome;
 
 /// How to open the domain.
@@ -40,6 +41,8 @@ pub struct Hub {
 struct Inner {
     db: DatabaseConnection,
     session_ttl: chrono::Duration,
+    /// Attached once at start-up; searches before that answer "starting".
+    search: std::sync::OnceLock<Arc<search_index::SearchIndex>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -105,6 +108,7 @@ impl Hub {
                 db,
                 session_ttl: chrono::Duration::from_std(options.session_ttl)
                     .unwrap_or(chrono::Duration::days(30)),
+                search: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -162,6 +166,15 @@ impl Hub {
             .one(&self.inner.db)
             .await?;
         Ok(last.map(|row| row.seq).unwrap_or(0))
+    }
+
+    /// Attaches the search index; the first one attached stays.
+    pub fn attach_search_index(&self, index: Arc<search_index::SearchIndex>) {
+        let _ = self.inner.search.set(index);
+    }
+
+    pub(crate) fn search_index(&self) -> Option<Arc<search_index::SearchIndex>> {
+        self.inner.search.get().cloned()
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

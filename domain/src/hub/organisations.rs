@@ -546,7 +546,7 @@ impl Hub {
         }
     }
 
-    pub(super) async fn member_organisation_ids(
+    pub(crate) async fn member_organisation_ids(
         &self,
         principal: &Principal,
     ) -> Result<Vec<String>> {

@@ -5,6 +5,7 @@
 mod accounts;
 mod listings;
 mod organisations;
+mod search;
 pub mod wire;
 
 use crate::http::auth::AuthRateLimit;
@@ -25,6 +26,7 @@ pub type Api = (
     accounts::AccountsApi,
     organisations::OrganisationsApi,
     listings::ListingsApi,
+    search::SearchApi,
 );
 
 pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
@@ -36,7 +38,10 @@ pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
             organisations::OrganisationsApi {
                 state: state.clone(),
             },
-            listings::ListingsApi { state },
+            listings::ListingsApi {
+                state: state.clone(),
+            },
+            search::SearchApi { state },
         ),
         "Ponte API",
         env!("CARGO_PKG_VERSION"),
@@ -79,5 +84,7 @@ pub fn access_policies() -> &'static [(&'static str, Access)] {
         ("archive_listing", Access::OrganisationMember),
         ("renew_listing", Access::OrganisationMember),
         ("delete_listing", Access::OrganisationMember),
+        ("search", Access::Public),
+        ("similar_listings", Access::Public),
     ]
 }
