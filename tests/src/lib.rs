@@ -357,12 +357,18 @@ pub async fn drop_postgres_database(database_url: &str) {
     if !name.starts_with("ponte_test_") {
         return;
     }
-    if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
-        use sea_orm::ConnectionTrait;
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
-        let _ = admin.close().await;
+    match sea_orm::Database::connect(admin_url.as_str()).await {
+        Ok(admin) => {
+            use sea_orm::ConnectionTrait;
+            if let Err(error) = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+            {
+                eprintln!("could not drop test database {name}: {error}");
+            }
+            let _ = admin.close().await;
+        }
+        Err(error) => eprintln!("could not drop test database {name}: {error}"),
     }
 }
 
@@ -430,6 +436,9 @@ impl TestApp {
                 .stop()
                 .await
                 .unwrap_or_else(|error| panic!("server stop: {error}"));
+        }
+        if self.backend == Backend::Postgres {
+            drop_postgres_database(&self.database_url).await;
         }
     }
 }
