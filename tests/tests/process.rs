@@ -488,19 +488,19 @@ fn settings_come_from_file_then_environment_then_flags() {
     );
 }
 
-/// Every id the search index returns for an empty query, paging through all of them.
-async fn searchable_ids(client: &Client) -> Vec<String> {
+/// Every id a paged list endpoint returns (`items_key` holds the page), sorted.
+async fn all_ids(client: &Client, path: &str, items_key: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let path = match &cursor {
-            Some(cursor) => format!("/api/v1/search?limit=100&cursor={cursor}"),
-            None => "/api/v1/search?limit=100".to_owned(),
+        let url = match &cursor {
+            Some(cursor) => format!("{path}&cursor={cursor}"),
+            None => path.to_owned(),
         };
-        let page = client.get(&path, &Auth::Anonymous).await;
+        let page = client.get(&url, &Auth::Anonymous).await;
         page.expect(200);
         ids.extend(
-            page.body["hits"]
+            page.body[items_key]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -515,30 +515,18 @@ async fn searchable_ids(client: &Client) -> Vec<String> {
     ids
 }
 
+/// Every id the search index returns for an empty query.
+async fn searchable_ids(client: &Client) -> Vec<String> {
+    all_ids(client, "/api/v1/search?limit=100", "hits").await
+}
+
 async fn published_ids(client: &Client) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(cursor) => format!("/api/v1/listings?status=published&limit=100&cursor={cursor}"),
-            None => "/api/v1/listings?status=published&limit=100".to_owned(),
-        };
-        let page = client.get(&path, &Auth::Anonymous).await;
-        page.expect(200);
-        ids.extend(
-            page.body["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|h| h["id"].as_str().map(str::to_owned)),
-        );
-        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
-        if cursor.is_none() {
-            break;
-        }
-    }
-    ids.sort();
-    ids
+    all_ids(
+        client,
+        "/api/v1/listings?status=published&limit=100",
+        "items",
+    )
+    .await
 }
 
 /// Kills the server with SIGKILL while `ponte import` publishes listings, restarts it,
