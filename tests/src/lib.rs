@@ -338,6 +338,26 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Creates a publishable listing and publishes it; returns its id.
+    pub async fn published_listing(
+        &self,
+        auth: &Auth,
+        organisation_id: &str,
+        kind: &str,
+        title: &str,
+    ) -> String {
+        let id = self
+            .draft_listing(auth, organisation_id, kind, title)
+            .await
+            .id();
+        self.post(&format!("/api/v1/listings/{id}/publish"), auth, &json!({}))
+            .await
+            .expect(200);
+        id
+    }
+}
+
 /// A server started in-process for one test, with its own database.
 pub struct TestApp {
     pub client: Client,

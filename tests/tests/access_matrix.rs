@@ -41,16 +41,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .id();
     let published = app
-        .draft_listing(&owner, &organisation, "facility", "Published of A")
-        .await
-        .id();
-    app.post(
-        &format!("/api/v1/listings/{published}/publish"),
-        &owner,
-        &json!({}),
-    )
-    .await
-    .expect(200);
+        .published_listing(&owner, &organisation, "facility", "Published of A")
+        .await;
     let token = app
         .post("/api/v1/tokens", &owner, &json!({"name": "second"}))
         .await;

@@ -134,17 +134,8 @@ async fn data_survives_sigkill_and_restart() {
     let (_, owner) = client.account("persist@example.org").await;
     let organisation = client.organisation(&owner, "Persistent Lab").await;
     let listing = client
-        .draft_listing(&owner, &organisation, "facility", "Survives a crash")
-        .await
-        .id();
-    client
-        .post(
-            &format!("/api/v1/listings/{listing}/publish"),
-            &owner,
-            &json!({}),
-        )
-        .await
-        .expect(200);
+        .published_listing(&owner, &organisation, "facility", "Survives a crash")
+        .await;
 
     // std's kill is SIGKILL on Unix: no chance to flush or clean up.
     child.kill().unwrap_or_else(|error| panic!("{error}"));
@@ -627,17 +618,8 @@ async fn a_lost_index_is_rebuilt_and_reindex_works() {
     let (_, owner) = client.account("rebuild@example.org").await;
     let organisation = client.organisation(&owner, "Rebuild Lab").await;
     let id = client
-        .draft_listing(&owner, &organisation, "facility", "Thermal chamber")
-        .await
-        .id();
-    client
-        .post(
-            &format!("/api/v1/listings/{id}/publish"),
-            &owner,
-            &json!({}),
-        )
-        .await
-        .expect(200);
+        .published_listing(&owner, &organisation, "facility", "Thermal chamber")
+        .await;
     terminate(&child);
     let _ = child.wait();
 

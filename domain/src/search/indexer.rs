@@ -187,12 +187,7 @@ impl Hub {
 
     /// Applies every `change_log` row after the index's checkpoint. Returns how many rows.
     pub async fn index_catch_up(&self) -> Result<u64> {
-        let index = self.search_index().ok_or_else(|| {
-            Error::internal(
-                "no search index attached",
-                std::io::Error::other("index missing"),
-            )
-        })?;
+        let index = self.attached_index()?;
         let mut applied = 0;
         loop {
             let checkpoint = index.checkpoint().unwrap_or(0).max(0);
@@ -253,12 +248,7 @@ impl Hub {
         &self,
         progress: &mut (dyn FnMut(RebuildProgress) + Send),
     ) -> Result<u64> {
-        let index = self.search_index().ok_or_else(|| {
-            Error::internal(
-                "no search index attached",
-                std::io::Error::other("index missing"),
-            )
-        })?;
+        let index = self.attached_index()?;
         // Read the high-water mark first: changes made during the rebuild have higher
         // numbers and are caught up afterwards (applying one twice is harmless).
         let start = self.last_change_seq().await?;
@@ -314,12 +304,7 @@ impl Hub {
 
     /// Every listing id in the index (for consistency checks and tests).
     pub async fn indexed_listing_ids(&self) -> Result<Vec<String>> {
-        let index = self.search_index().ok_or_else(|| {
-            Error::internal(
-                "no search index attached",
-                std::io::Error::other("index missing"),
-            )
-        })?;
+        let index = self.attached_index()?;
         blocking(move || index.indexed_ids().map_err(index_error)).await
     }
 
@@ -354,28 +339,50 @@ impl Hub {
     async fn documents_for(&self, ids: &[String]) -> Result<Vec<ListingDocument>> {
         let mut documents = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(LOAD_CHUNK) {
-            let rows = listing::Entity::find()
-                .filter(listing::Column::Id.is_in(chunk.to_vec()))
-                .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()))
-                .all(self.db())
-                .await?;
-            let organisations: HashMap<String, organisation::Model> = organisation::Entity::find()
-                .filter(
-                    organisation::Column::Id.is_in(rows.iter().map(|r| r.organisation_id.clone())),
-                )
-                .all(self.db())
-                .await?
-                .into_iter()
-                .map(|o| (o.id.clone(), o))
-                .collect();
-            for row in rows {
-                let Some(organisation) = organisations.get(&row.organisation_id) else {
-                    continue;
-                };
-                let view = crate::hub::listing_view(row, organisation, false)?;
-                documents.push(document(&view, organisation));
+            for (row, organisation) in self.published_with_organisations(chunk, None).await? {
+                let view = crate::hub::listing_view(row, &organisation, false)?;
+                documents.push(document(&view, &organisation));
             }
         }
         Ok(documents)
+    }
+
+    fn attached_index(&self) -> Result<Arc<SearchIndex>> {
+        self.search_index().ok_or_else(|| {
+            Error::internal(
+                "no search index attached",
+                std::io::Error::other("index missing"),
+            )
+        })
+    }
+
+    /// The published listings among `ids` with their organisations; with `unexpired_at`,
+    /// only those not yet expired then. One query for each table.
+    pub(super) async fn published_with_organisations(
+        &self,
+        ids: &[String],
+        unexpired_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<(listing::Model, organisation::Model)>> {
+        let mut query = listing::Entity::find()
+            .filter(listing::Column::Id.is_in(ids.to_vec()))
+            .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()));
+        if let Some(now) = unexpired_at {
+            query = query.filter(listing::Column::ExpiresAt.gt(now));
+        }
+        let rows = query.all(self.db()).await?;
+        let organisations: HashMap<String, organisation::Model> = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(rows.iter().map(|r| r.organisation_id.clone())))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|o| (o.id.clone(), o))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let organisation = organisations.get(&row.organisation_id)?.clone();
+                Some((row, organisation))
+            })
+            .collect())
     }
 }

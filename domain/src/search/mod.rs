@@ -11,14 +11,14 @@ pub use indexer::{IndexStatus, RebuildProgress};
 pub use search_index::{MatchKind, MatchedTerm, Snippet};
 
 use crate::access::Caller;
-use crate::db::{listing, organisation, search_miss};
+use crate::db::search_miss;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hub::{Hub, new_id, now};
 use crate::model::*;
 use crate::places::{self, Place};
 use crate::validate;
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use std::collections::{BTreeMap, HashMap};
 
 /// Deepest page a cursor may reach; beyond it, narrow the search instead.
@@ -368,30 +368,15 @@ impl Hub {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = listing::Entity::find()
-            .filter(listing::Column::Id.is_in(ids.to_vec()))
-            .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()))
-            .filter(listing::Column::ExpiresAt.gt(now()))
-            .all(self.db())
-            .await?;
-        let organisations: HashMap<String, organisation::Model> = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(rows.iter().map(|r| r.organisation_id.clone())))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
+        let rows = self.published_with_organisations(ids, Some(now())).await?;
         let member_of = match caller.principal() {
             Some(principal) => self.member_organisation_ids(principal).await?,
             None => Vec::new(),
         };
         let mut views = HashMap::new();
-        for row in rows {
-            let Some(organisation) = organisations.get(&row.organisation_id) else {
-                continue;
-            };
+        for (row, organisation) in rows {
             let is_member = member_of.contains(&row.organisation_id);
-            let view = crate::hub::listing_view(row, organisation, is_member)?;
+            let view = crate::hub::listing_view(row, &organisation, is_member)?;
             views.insert(view.id.clone(), view);
         }
         Ok(views)
