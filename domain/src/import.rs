@@ -241,49 +241,29 @@ const ORGANISATION_COLUMNS: &[&str] = &[
     "contact_phone",
 ];
 
-const EXPERTISE_COLUMNS: &[&str] = &[
-    "organisation",
-    "title",
-    "language",
-    "summary",
-    "description",
-    "topics",
-    "topic_codes",
-    "country",
-    "region",
-    "nuts_code",
-    "city",
-    "latitude",
-    "longitude",
-    "expires_at",
-    "status",
-    "source_ref",
+/// The columns every listing kind shares, then the kind's own, so the shared part is
+/// written once.
+macro_rules! listing_columns {
+    ($($own:literal),* $(,)?) => {
+        &[
+            "organisation", "title", "language", "summary", "description", "topics",
+            "topic_codes", "country", "region", "nuts_code", "city", "latitude", "longitude",
+            "expires_at", "status", "source_ref", $($own),*
+        ]
+    };
+}
+
+const EXPERTISE_COLUMNS: &[&str] = listing_columns!(
     "techniques",
     "industries",
     "engagement_modes",
     "trl_min",
     "trl_max",
     "languages",
-    "researchers",
-];
+    "researchers"
+);
 
-const FACILITY_COLUMNS: &[&str] = &[
-    "organisation",
-    "title",
-    "language",
-    "summary",
-    "description",
-    "topics",
-    "topic_codes",
-    "country",
-    "region",
-    "nuts_code",
-    "city",
-    "latitude",
-    "longitude",
-    "expires_at",
-    "status",
-    "source_ref",
+const FACILITY_COLUMNS: &[&str] = listing_columns!(
     "equipment",
     "techniques",
     "accreditation",
@@ -292,26 +272,10 @@ const FACILITY_COLUMNS: &[&str] = &[
     "external_price_from",
     "price_unit",
     "currency",
-    "turnaround_days",
-];
+    "turnaround_days"
+);
 
-const SPACE_COLUMNS: &[&str] = &[
-    "organisation",
-    "title",
-    "language",
-    "summary",
-    "description",
-    "topics",
-    "topic_codes",
-    "country",
-    "region",
-    "nuts_code",
-    "city",
-    "latitude",
-    "longitude",
-    "expires_at",
-    "status",
-    "source_ref",
+const SPACE_COLUMNS: &[&str] = listing_columns!(
     "space_type",
     "capacity",
     "area_m2",
@@ -321,8 +285,8 @@ const SPACE_COLUMNS: &[&str] = &[
     "available_until",
     "amenities",
     "eligible_stages",
-    "eligible_sectors",
-];
+    "eligible_sectors"
+);
 
 /// Imports a file of one kind.
 ///
