@@ -364,10 +364,16 @@ async fn healthz(
     };
     let index = match hub.index_status().await {
         Ok(Some(status)) if status.caught_up => "caught up".to_owned(),
-        Ok(Some(status)) => format!(
-            "{} changes behind",
-            status.last_change - status.checkpoint.unwrap_or(0).max(0)
-        ),
+        Ok(Some(status)) => {
+            let behind = format!(
+                "{} changes behind",
+                status.last_change - status.checkpoint.unwrap_or(0).max(0)
+            );
+            match status.failure {
+                Some(failure) => format!("{behind}; indexing is failing: {failure}"),
+                None => behind,
+            }
+        }
         Ok(None) => "opening".to_owned(),
         Err(error) => format!("unavailable: {}", error.message),
     };

@@ -43,6 +43,8 @@ struct Inner {
     session_ttl: chrono::Duration,
     /// Attached once at start-up; searches before that answer "starting".
     search: std::sync::OnceLock<Arc<search_index::SearchIndex>>,
+    /// Why the indexer's last attempt failed, until one succeeds (for `/healthz`).
+    index_failure: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -109,6 +111,7 @@ impl Hub {
                 session_ttl: chrono::Duration::from_std(options.session_ttl)
                     .unwrap_or(chrono::Duration::days(30)),
                 search: std::sync::OnceLock::new(),
+                index_failure: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -175,6 +178,22 @@ impl Hub {
 
     pub(crate) fn search_index(&self) -> Option<Arc<search_index::SearchIndex>> {
         self.inner.search.get().cloned()
+    }
+
+    pub(crate) fn set_index_failure(&self, failure: Option<String>) {
+        *self
+            .inner
+            .index_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = failure;
+    }
+
+    pub(crate) fn index_failure(&self) -> Option<String> {
+        self.inner
+            .index_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

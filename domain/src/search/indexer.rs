@@ -24,13 +24,19 @@ const LOAD_CHUNK: usize = 500;
 /// The checkpoint written while a rebuild is under way: a crash mid-rebuild leaves it,
 /// and the next start sees an unfinished rebuild rather than a complete index.
 const REBUILD_IN_PROGRESS: i64 = -1;
+/// The longest wait between failed indexing attempts: once disk space is back,
+/// indexing resumes within about this long.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// How far the index is behind the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexStatus {
     pub checkpoint: Option<i64>,
     pub last_change: i64,
     pub caught_up: bool,
+    /// Why the last indexing attempt failed (disk full, I/O error…), while it keeps
+    /// failing; `None` once an attempt succeeds.
+    pub failure: Option<String>,
 }
 
 /// Progress of a rebuild, for progress bars.
@@ -299,6 +305,7 @@ impl Hub {
             checkpoint,
             last_change,
             caught_up: checkpoint.is_some_and(|c| c >= last_change),
+            failure: self.index_failure(),
         }))
     }
 
@@ -326,10 +333,18 @@ impl Hub {
                 return;
             }
             match self.index_catch_up().await {
-                Ok(_) => delay = interval,
+                Ok(_) => {
+                    if self.index_failure().is_some() {
+                        tracing::info!("indexing works again; the index is catching up");
+                        self.set_index_failure(None);
+                    }
+                    delay = interval;
+                }
                 Err(error) => {
-                    tracing::error!(cause = %error.cause_chain(), "indexing failed; retrying");
-                    delay = (delay * 2).min(Duration::from_secs(30));
+                    let cause = error.cause_chain();
+                    tracing::error!(%cause, "indexing failed; retrying");
+                    self.set_index_failure(Some(cause));
+                    delay = (delay * 2).min(MAX_RETRY_DELAY);
                 }
             }
         }
