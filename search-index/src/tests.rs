@@ -418,6 +418,48 @@ fn italian_stemming_and_english_queries_for_italian_listings() {
 }
 
 #[test]
+fn french_german_and_spanish_listings_are_stemmed_and_folded() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    index
+        .apply(
+            &[
+                listing(
+                    "fr",
+                    "fr",
+                    "Essais mécaniques",
+                    "Nous réalisons des essais de fatigue.",
+                ),
+                listing(
+                    "de",
+                    "de",
+                    "Werkstoffprüfungen",
+                    "Prüfungen von Bauteilen aus Kunststoffen.",
+                ),
+                listing(
+                    "es",
+                    "es",
+                    "Ensayos de materiales",
+                    "Análisis térmicos de polímeros.",
+                ),
+            ],
+            &[],
+            1,
+        )
+        .unwrap();
+    // Singular and plural meet through each language's stemmer; accents fold away.
+    assert_eq!(search_ids(&index, "essai mecanique "), vec!["fr"]);
+    assert_eq!(search_ids(&index, "werkstoffprufung "), vec!["de"]);
+    assert_eq!(search_ids(&index, "Kunststoff "), vec!["de"]);
+    assert_eq!(search_ids(&index, "ensayo material "), vec!["es"]);
+    assert_eq!(search_ids(&index, "analisis termico "), vec!["es"]);
+    let results = index.search(&request("ensayo ")).unwrap();
+    assert_eq!(
+        kind_of(hit(&results, "es"), "ensayo"),
+        Some(MatchKind::Stemmed)
+    );
+}
+
+#[test]
 fn exact_ranks_above_typo_prefix_and_synonym() {
     let index = index();
     let results = index.search(&request("welding ")).unwrap();
