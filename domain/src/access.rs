@@ -17,6 +17,12 @@ pub enum Access {
     OrganisationOwner,
     /// A broker (or admin) of the platform.
     Broker,
+    /// A member (or the facilitator) of the learning circle.
+    CircleMember,
+    /// The facilitator of the learning circle.
+    CircleFacilitator,
+    /// Whoever may change the saved search: its owner, or its circle's facilitator.
+    SubscriptionManager,
 }
 
 impl Access {
@@ -26,6 +32,9 @@ impl Access {
         Access::OrganisationMember,
         Access::OrganisationOwner,
         Access::Broker,
+        Access::CircleMember,
+        Access::CircleFacilitator,
+        Access::SubscriptionManager,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +44,9 @@ impl Access {
             Access::OrganisationMember => "organisation_member",
             Access::OrganisationOwner => "organisation_owner",
             Access::Broker => "broker",
+            Access::CircleMember => "circle_member",
+            Access::CircleFacilitator => "circle_facilitator",
+            Access::SubscriptionManager => "subscription_manager",
         }
     }
 
@@ -48,6 +60,11 @@ impl Access {
             }
             Access::OrganisationOwner => "Needs a signed-in owner of the organisation.",
             Access::Broker => "Needs a signed-in broker of the network.",
+            Access::CircleMember => "Needs a signed-in member of the learning circle.",
+            Access::CircleFacilitator => "Needs the signed-in facilitator of the learning circle.",
+            Access::SubscriptionManager => {
+                "Needs the signed-in owner of the saved search (for a circle's, its facilitator)."
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! It knows nothing of HTTP, HTML or Discord: no poem, poem-openapi or serenity here.
 
 pub mod access;
+pub mod circles;
 mod db;
 pub mod demo;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod places;
 pub mod search;
 mod secrets;
+pub mod subscriptions;
 pub mod text;
 pub mod validate;
 pub mod vocabulary;

@@ -457,3 +457,21 @@ pub struct Page<T> {
     pub total: u64,
     pub next_cursor: Option<String>,
 }
+
+named_enum!(
+    /// How often a saved search reports what it found.
+    Frequency {
+        Instant => "instant",
+        Daily => "daily",
+        Weekly => "weekly",
+        Paused => "paused",
+    }
+);
+
+named_enum!(
+    /// Where a saved search's matches are delivered.
+    DeliveryChannelKind {
+        Inbox => "inbox",
+        Webhook => "webhook",
+    }
+);

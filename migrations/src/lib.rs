@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_marketplace_core;
 mod m20261128_000002_search_misses;
+mod m20261128_000003_saved_searches;
 
 /// Every migration in application order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_marketplace_core::Migration),
             Box::new(m20261128_000002_search_misses::Migration),
+            Box::new(m20261128_000003_saved_searches::Migration),
         ]
     }
 }

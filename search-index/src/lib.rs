@@ -11,6 +11,7 @@ mod collect;
 mod compile;
 mod explain;
 mod glossary;
+mod matching;
 mod model;
 mod query;
 mod schema;

@@ -1085,3 +1085,26 @@ fn disk_full_is_named_as_such() {
     let other = crate::describe("cannot commit the index", &"permission denied");
     assert_eq!(other, "cannot commit the index: permission denied");
 }
+
+#[test]
+fn one_listing_index_matches_like_search() {
+    let tensile = ListingDocument {
+        kind: "facility".into(),
+        topics: vec!["materials testing".into()],
+        ..listing("t", "en", "Tensile machine", "A test listing.")
+    };
+    let index = SearchIndex::of_one_listing(&tensile).unwrap();
+    let mut probe = request("corrosion ");
+    probe.kinds = vec!["facility".into()];
+    assert!(
+        !index.any_match(&probe).unwrap(),
+        "{:?}",
+        index.search(&probe).unwrap()
+    );
+    let rust = ListingDocument {
+        kind: "facility".into(),
+        ..listing("r", "en", "Salt spray chamber for rust", "A test listing.")
+    };
+    let index = SearchIndex::of_one_listing(&rust).unwrap();
+    assert!(index.any_match(&probe).unwrap());
+}

@@ -7,6 +7,8 @@ use crate::config::Settings;
 use crate::http::auth::{AuthRateLimit, resolve_caller};
 use crate::http::body::limit_body;
 use crate::http::errors::{ApiError, ErrorBody, with_request_id};
+use domain::model::DeliveryChannelKind;
+use domain::subscriptions::{Channels, DeliverySettings};
 use domain::{Hub, HubOptions};
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -134,6 +136,7 @@ async fn launch(
     })
     .await?;
     tracing::info!(database = hub.backend_name(), "database connected");
+    hub.allow_private_webhooks(settings.webhook_allow_private);
 
     let acceptor = TcpListener::bind(settings.bind.clone())
         .into_acceptor()
@@ -154,6 +157,16 @@ async fn launch(
     let readiness = Arc::new(Readiness::default());
     let (failed_sender, failed_receiver) = oneshot::channel::<String>();
     let (stop_indexer, indexer_stopped) = tokio::sync::watch::channel(false);
+    let workers = Workers {
+        delivery: DeliverySettings {
+            public_url: public_url.clone(),
+            max_attempts: settings.delivery_max_attempts,
+            retry_base: Duration::from_millis(settings.delivery_retry_base_ms),
+            lease: Duration::from_secs(settings.webhook_timeout_seconds * 2 + 30),
+            ..DeliverySettings::default()
+        },
+        channels: delivery_channels(&settings)?,
+    };
     let startup = tokio::spawn(start_up(
         hub.clone(),
         settings.demo,
@@ -161,6 +174,7 @@ async fn launch(
         readiness.clone(),
         failed_sender,
         indexer_stopped,
+        workers,
     ));
 
     let app = routes(&settings, hub.clone(), readiness, &public_url);
@@ -187,6 +201,23 @@ async fn launch(
     Ok((address, task))
 }
 
+/// What the background workers need besides the hub.
+struct Workers {
+    delivery: DeliverySettings,
+    channels: Channels,
+}
+
+/// The adapters for every delivery channel other than the inbox.
+fn delivery_channels(settings: &Settings) -> Result<Channels, BoxError> {
+    let mut channels: Channels = std::collections::HashMap::new();
+    let webhooks = crate::webhooks::WebhookChannel::new(
+        Duration::from_secs(settings.webhook_timeout_seconds),
+        settings.webhook_allow_private,
+    )?;
+    channels.insert(DeliveryChannelKind::Webhook, Arc::new(webhooks));
+    Ok(channels)
+}
+
 async fn start_up(
     hub: Hub,
     demo: bool,
@@ -194,6 +225,7 @@ async fn start_up(
     readiness: Arc<Readiness>,
     failed: oneshot::Sender<String>,
     indexer_stopped: tokio::sync::watch::Receiver<bool>,
+    workers: Workers,
 ) {
     let fail = |reason: String| {
         readiness.update(|s| s.failure = Some(reason.clone()));
@@ -249,10 +281,34 @@ async fn start_up(
             return;
         }
     }
+    match hub.load_saved_searches().await {
+        Ok(count) => tracing::info!(count, "saved searches loaded"),
+        Err(error) => {
+            fail(format!(
+                "loading the saved searches failed: {}",
+                error.cause_chain()
+            ));
+            return;
+        }
+    }
     readiness.update(|s| s.index_ready = true);
     tracing::info!("ready");
-    hub.run_indexer(INDEXER_INTERVAL, indexer_stopped).await;
+    tokio::join!(
+        hub.run_indexer(INDEXER_INTERVAL, indexer_stopped.clone()),
+        hub.run_matcher(MATCHER_INTERVAL, indexer_stopped.clone()),
+        hub.run_deliveries(
+            workers.delivery,
+            workers.channels,
+            DELIVERY_INTERVAL,
+            indexer_stopped
+        ),
+    );
 }
+
+/// How often saved searches are matched against new listings.
+const MATCHER_INTERVAL: Duration = Duration::from_millis(250);
+/// How often due messages are looked for.
+const DELIVERY_INTERVAL: Duration = Duration::from_millis(250);
 
 /// How often the indexer looks for changes: a published listing is searchable within
 /// about this long (the issue asks for commits at least every 500 ms under load).
@@ -269,6 +325,7 @@ fn routes(
         auth_limit: AuthRateLimit::per_minute(settings.auth_attempts_per_minute),
         secure_cookies: public_url.starts_with("https://"),
         session_ttl_seconds: i64::from(settings.session_days) * 86_400,
+        public_url: public_url.to_owned(),
     };
     let service = api::service(state, public_url);
     let spec = service.spec();
@@ -305,6 +362,10 @@ fn routes(
             }),
         )
         .nest("/api/docs", docs)
+        .at(
+            "/unsubscribe/:token",
+            get(unsubscribe_page).data(hub.clone()),
+        )
         .at("/healthz", get(healthz).data(readiness).data(hub))
         .at("/", get(home))
         .around(move |endpoint, request| {
@@ -336,6 +397,44 @@ fn with_security_headers(mut response: Response) -> Response {
         }
     }
     response
+}
+
+/// The one-click unsubscribe link in every message: following it pauses the saved
+/// search and says so.
+#[handler]
+async fn unsubscribe_page(
+    poem::web::Path(token): poem::web::Path<String>,
+    hub: poem::web::Data<&Hub>,
+) -> Response {
+    let (status, heading, text) = match hub.unsubscribe(&token).await {
+        Ok(_) => (
+            poem::http::StatusCode::OK,
+            "Unsubscribed",
+            "This saved search is paused: it will send you nothing more. You can resume or \
+             delete it among your saved searches.",
+        ),
+        Err(error) if error.kind == domain::ErrorKind::NotFound => (
+            poem::http::StatusCode::NOT_FOUND,
+            "Link not valid",
+            "This unsubscribe link is not valid; the saved search may have been deleted already.",
+        ),
+        Err(error) => {
+            tracing::error!(cause = %error.cause_chain(), "unsubscribe failed");
+            (
+                poem::http::StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again",
+                "Ponte could not record this just now; please follow the link again in a minute.",
+            )
+        }
+    };
+    poem::Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .body(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{heading} · Ponte</title></head>\
+             <body><main><h1>{heading}</h1><p>{text}</p><p><a href=\"/\">Ponte</a></p></main></body></html>"
+        ))
 }
 
 #[handler]

@@ -20,7 +20,9 @@ use std::time::Duration;
 #[command(name = "ponte", version, propagate_version = true)]
 pub struct Cli {
     /// A TOML file with any of: bind, data_dir, database_url, public_url, demo,
-    /// auth_attempts_per_minute, max_body_bytes, session_days, shutdown_grace_seconds.
+    /// auth_attempts_per_minute, max_body_bytes, session_days, shutdown_grace_seconds,
+    /// webhook_allow_private, webhook_timeout_seconds, delivery_max_attempts,
+    /// delivery_retry_base_ms.
     #[arg(long, global = true, env = "PONTE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
@@ -86,6 +88,22 @@ struct ServeArgs {
     /// Seconds in-flight requests get to finish on shutdown. [default: 30]
     #[arg(long, env = "PONTE_SHUTDOWN_GRACE_SECONDS", value_name = "SECONDS")]
     shutdown_grace_seconds: Option<u64>,
+    /// Let saved searches' webhooks call loopback, private and link-local addresses
+    /// (refused by default so a webhook cannot reach into the server's own network).
+    #[arg(long, env = "PONTE_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
+    /// Seconds a webhook receiver gets to answer before the attempt counts as failed.
+    /// [default: 10]
+    #[arg(long, env = "PONTE_WEBHOOK_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    webhook_timeout_seconds: Option<u64>,
+    /// Attempts to deliver a message before it is dead-lettered with the last reason.
+    /// [default: 8]
+    #[arg(long, env = "PONTE_DELIVERY_MAX_ATTEMPTS", value_name = "N")]
+    delivery_max_attempts: Option<u32>,
+    /// Back-off base in milliseconds: retry n waits a random time up to base × 2^(n-1)
+    /// (at most an hour), and never less than a receiver's Retry-After. [default: 2000]
+    #[arg(long, env = "PONTE_DELIVERY_RETRY_BASE_MS", value_name = "MS")]
+    delivery_retry_base_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -214,6 +232,32 @@ fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, app::BoxEr
         .or(file.shutdown_grace_seconds)
     {
         settings.shutdown_grace_seconds = value;
+    }
+    settings.webhook_allow_private = serve.is_some_and(|s| s.webhook_allow_private)
+        || file.webhook_allow_private.unwrap_or(false);
+    if let Some(value) = serve
+        .and_then(|s| s.webhook_timeout_seconds)
+        .or(file.webhook_timeout_seconds)
+    {
+        if value == 0 {
+            return Err("the webhook timeout must be at least 1 second".into());
+        }
+        settings.webhook_timeout_seconds = value;
+    }
+    if let Some(value) = serve
+        .and_then(|s| s.delivery_max_attempts)
+        .or(file.delivery_max_attempts)
+    {
+        if value == 0 {
+            return Err("delivery needs at least 1 attempt".into());
+        }
+        settings.delivery_max_attempts = value;
+    }
+    if let Some(value) = serve
+        .and_then(|s| s.delivery_retry_base_ms)
+        .or(file.delivery_retry_base_ms)
+    {
+        settings.delivery_retry_base_ms = value;
     }
     if let Some(url) = &settings.public_url
         && !(url.starts_with("http://") || url.starts_with("https://"))

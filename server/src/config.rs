@@ -28,6 +28,14 @@ pub struct Settings {
     pub session_days: u32,
     /// How long in-flight requests may take to finish on shutdown.
     pub shutdown_grace_seconds: u64,
+    /// Let webhooks target loopback, private and link-local addresses.
+    pub webhook_allow_private: bool,
+    /// How long a webhook receiver gets to answer.
+    pub webhook_timeout_seconds: u64,
+    /// Attempts before a message is dead-lettered.
+    pub delivery_max_attempts: u32,
+    /// The first retry waits up to this long, each further one up to twice as long.
+    pub delivery_retry_base_ms: u64,
 }
 
 impl Settings {
@@ -42,6 +50,10 @@ impl Settings {
             max_body_bytes: 1024 * 1024,
             session_days: 30,
             shutdown_grace_seconds: 30,
+            webhook_allow_private: false,
+            webhook_timeout_seconds: 10,
+            delivery_max_attempts: 8,
+            delivery_retry_base_ms: 2_000,
         }
     }
 
@@ -74,6 +86,10 @@ pub struct FileSettings {
     pub max_body_bytes: Option<usize>,
     pub session_days: Option<u32>,
     pub shutdown_grace_seconds: Option<u64>,
+    pub webhook_allow_private: Option<bool>,
+    pub webhook_timeout_seconds: Option<u64>,
+    pub delivery_max_attempts: Option<u32>,
+    pub delivery_retry_base_ms: Option<u64>,
 }
 
 impl FileSettings {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 mod import;
+pub mod webhooks;
 
 pub use app::{BoxError, RunningServer, run, start};
 pub use config::Settings;

@@ -5,6 +5,8 @@
 //!
 //! It knows the API only through HTTP and the server's public entry points.
 
+pub mod receiver;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -76,6 +78,11 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -
     settings.database_url = database_url;
     settings.auth_attempts_per_minute = 10_000;
     settings.shutdown_grace_seconds = 10;
+    // Webhook receivers in tests listen on loopback, and retries should not take minutes.
+    settings.webhook_allow_private = true;
+    settings.webhook_timeout_seconds = 2;
+    settings.delivery_retry_base_ms = 200;
+    settings.delivery_max_attempts = 4;
     settings
 }
 
@@ -434,6 +441,16 @@ impl TestApp {
             data_dir,
             server: Some(running),
         })
+    }
+
+    /// A second handle on the test server's database, for checks the API does not offer.
+    pub async fn hub(&self) -> domain::Hub {
+        domain::Hub::connect(domain::HubOptions {
+            database_url: self.database_url.clone(),
+            session_ttl: Duration::from_secs(3600),
+        })
+        .await
+        .unwrap_or_else(|error| panic!("hub: {error}"))
     }
 
     /// Gives an account a platform role the way an operator does (`ponte user grant-role`).

@@ -21,6 +21,8 @@ struct Fixture {
     draft: String,
     published: String,
     token_id: String,
+    circle: String,
+    subscription: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -47,7 +49,29 @@ async fn fixture(app: &TestApp) -> Fixture {
         .post("/api/v1/tokens", &owner, &json!({"name": "second"}))
         .await;
     token.expect(201);
+    // The owner facilitates a circle the editor has joined; the stranger is in neither.
+    let circle = app
+        .post("/api/v1/circles", &owner, &json!({"name": "Circle A"}))
+        .await;
+    circle.expect(201);
+    let code = circle.body["invite_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    app.post("/api/v1/circles/join", &editor, &json!({"code": code}))
+        .await
+        .expect(200);
+    let subscription = app
+        .post(
+            "/api/v1/subscriptions",
+            &owner,
+            &json!({"search": {"q": "microscopy"}, "frequency": "instant", "channel": "inbox"}),
+        )
+        .await;
+    subscription.expect(201);
     Fixture {
+        circle: circle.id(),
+        subscription: subscription.id(),
         owner_id,
         owner,
         editor,
@@ -71,6 +95,9 @@ async fn snapshot(app: &TestApp, f: &Fixture) -> Value {
         "/api/v1/tokens".to_owned(),
         "/api/v1/me".to_owned(),
         "/api/v1/organisations".to_owned(),
+        format!("/api/v1/circles/{}", f.circle),
+        format!("/api/v1/subscriptions/{}", f.subscription),
+        "/api/v1/subscriptions".to_owned(),
     ] {
         let reply = app.get(&path, &f.owner).await;
         state.push(json!({"path": path, "status": reply.status, "body": reply.body}));
@@ -107,6 +134,13 @@ fn concrete_path(path: &str, fixture: &Fixture) -> String {
         &fixture.published
     } else if path.starts_with("/tokens/") {
         &fixture.token_id
+    } else if path.starts_with("/circles/") {
+        &fixture.circle
+    } else if path.starts_with("/subscriptions/") {
+        &fixture.subscription
+    } else if path.starts_with("/inbox/") || path.starts_with("/unsubscribe/") {
+        // No such item or token: the refusal must come before the lookup anyway.
+        "0193a1d2-0000-7000-8000-000000000000"
     } else {
         &fixture.organisation
     };
@@ -114,6 +148,7 @@ fn concrete_path(path: &str, fixture: &Fixture) -> String {
         "/api/v1{}",
         path.replace("{id}", id)
             .replace("{account_id}", &fixture.owner_id)
+            .replace("{token}", "ponte_u_unknown")
     )
 }
 
@@ -180,6 +215,13 @@ async fn access_matrix(backend: Backend) {
                 Access::Broker => {
                     excluded.push(("non-broker owner", &f.owner));
                     excluded.push(("non-broker", &f.stranger));
+                }
+                Access::CircleMember | Access::SubscriptionManager => {
+                    excluded.push(("outsider", &f.stranger))
+                }
+                Access::CircleFacilitator => {
+                    excluded.push(("outsider", &f.stranger));
+                    excluded.push(("member (not facilitator)", &f.editor));
                 }
                 Access::Public | Access::SignedIn => {}
             }

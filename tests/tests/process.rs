@@ -782,3 +782,261 @@ async fn wait_until_searchable(client: &Client, expected: &[String]) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A small deterministic generator, so a failing crash schedule can be replayed.
+struct Schedule(u64);
+
+impl Schedule {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// Publishes one listing with a plain HTTP client that shrugs off a server killed
+/// mid-request; returns its id if publishing was acknowledged.
+async fn publish_ignoring_crashes(base: &str, token: &str, organisation: &str, title: &str) {
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{base}/api/v1/listings"))
+        .bearer_auth(token)
+        .json(
+            &json!({"organisation_id": organisation, "kind": "facility", "title": title,
+                      "language": "en", "summary": "Fatigue testing of parts.",
+                      "topics": ["fatigue testing"]}),
+        )
+        .send()
+        .await;
+    let Ok(created) = created else { return };
+    let Ok(body) = created.json::<serde_json::Value>().await else {
+        return;
+    };
+    let Some(id) = body["id"].as_str() else {
+        return;
+    };
+    let _ = http
+        .post(format!("{base}/api/v1/listings/{id}/publish"))
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await;
+}
+
+/// SIGKILLs the server at random points during bursts of new listings, 20 rounds, then
+/// checks every published listing produced exactly one notification per saved search,
+/// that the webhook receiver saw each at least once and always under one idempotency
+/// key, and that the inbox got each exactly once.
+async fn notifications_survive_sigkill(database_url: Option<String>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let receiver = tests::receiver::Receiver::start().await;
+    let start = |dir: &std::path::Path| {
+        let mut command = ponte();
+        match &database_url {
+            Some(url) => command.env("DATABASE_URL", url),
+            None => command.env_remove("DATABASE_URL"),
+        };
+        command
+            .args(["serve", "--bind", "127.0.0.1:0", "--webhook-allow-private"])
+            .args([
+                "--delivery-retry-base-ms",
+                "100",
+                "--webhook-timeout-seconds",
+                "2",
+            ])
+            .arg("--data-dir")
+            .arg(dir);
+        spawn_logged(command)
+    };
+    let (mut server, address) = start(dir.path());
+    let client = Client::new(address);
+    client.wait_ready(Duration::from_secs(60)).await;
+    let (_, lab) = client.account("lab@crash.example").await;
+    let organisation = client.organisation(&lab, "Crash Test Lab").await;
+    let (_, firm) = client.account("firm@crash.example").await;
+    let mut saved = Vec::new();
+    for channel in ["webhook", "inbox"] {
+        let mut body =
+            json!({"search": {"q": "fatigue"}, "frequency": "instant", "channel": channel});
+        if channel == "webhook" {
+            body["webhook_url"] = json!(receiver.url);
+        }
+        let reply = client.post("/api/v1/subscriptions", &firm, &body).await;
+        reply.expect(201);
+        saved.push(reply.id());
+    }
+    let Auth::Bearer(token) = lab.clone() else {
+        panic!("accounts use bearer tokens")
+    };
+
+    let seed = 20_261_128;
+    let mut schedule = Schedule(seed);
+    let mut address = address;
+    for round in 0..20 {
+        let burst = {
+            let (base, token, organisation) = (
+                format!("http://{address}"),
+                token.clone(),
+                organisation.clone(),
+            );
+            tokio::spawn(async move {
+                for n in 0..4 {
+                    let title = format!("Fatigue rig {round}-{n}");
+                    publish_ignoring_crashes(&base, &token, &organisation, &title).await;
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(schedule.next(600))).await;
+        server.kill().unwrap_or_else(|error| panic!("{error}"));
+        let _ = server.wait();
+        let _ = burst.await;
+        (server, address) = start(dir.path());
+        Client::new(address)
+            .wait_ready(Duration::from_secs(60))
+            .await;
+    }
+
+    // After the last restart everything published must come through.
+    let client = Client::new(address);
+    let published = published_ids(&client).await;
+    assert!(
+        published.len() >= 20,
+        "too few listings survived: {}",
+        published.len()
+    );
+    let hub = domain::Hub::connect(domain::HubOptions {
+        database_url: database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("ponte.db").display()
+            )
+        }),
+        session_ttl: Duration::from_secs(3600),
+    })
+    .await
+    .unwrap_or_else(|error| panic!("{error}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let mut settled = true;
+        for subscription in &saved {
+            let notifications = hub
+                .notifications_of(subscription)
+                .await
+                .unwrap_or_else(|error| panic!("{error}"));
+            let mut listings: Vec<String> = notifications
+                .iter()
+                .map(|(_, listing, _, _)| listing.clone())
+                .collect();
+            listings.sort();
+            if listings != published
+                || notifications
+                    .iter()
+                    .any(|(_, _, status, _)| status != "sent")
+            {
+                settled = false;
+            }
+        }
+        if settled {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "notifications never settled (seed {seed}): published {}, notifications {:?}",
+            published.len(),
+            hub.notifications_of(&saved[0]).await.map(|n| n.len())
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The webhook receiver saw every notification, each under exactly one key.
+    let notifications = hub
+        .notifications_of(&saved[0])
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let mut keys: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for request in receiver.received() {
+        let key = request
+            .header("idempotency-key")
+            .unwrap_or_default()
+            .to_owned();
+        for item in request.json()["items"].as_array().into_iter().flatten() {
+            keys.entry(
+                item["notification_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+            .or_default()
+            .insert(key.clone());
+        }
+    }
+    for (notification, _, _, _) in &notifications {
+        let seen = keys.get(notification).map(|k| k.len()).unwrap_or(0);
+        assert_eq!(
+            seen, 1,
+            "notification {notification} was seen under {seen} keys (seed {seed})"
+        );
+    }
+    assert_eq!(
+        keys.len(),
+        notifications.len(),
+        "the receiver saw unknown notifications"
+    );
+    // The inbox holds each listing exactly once.
+    let inbox = all_ids_of(&client, "/api/v1/inbox?limit=100", &firm, "listing_id").await;
+    assert_eq!(inbox, published, "inbox (seed {seed})");
+    eprintln!(
+        "crash test: 20 SIGKILLs, {} listings, {} webhook requests for {} notifications",
+        published.len(),
+        receiver.received().len(),
+        notifications.len()
+    );
+    let _ = hub.close().await;
+    let _ = server.kill();
+    let _ = server.wait();
+    if let Some(url) = database_url {
+        tests::drop_postgres_database(&url).await;
+    }
+}
+
+/// Every value of `key` over the pages of a signed-in list endpoint, sorted.
+async fn all_ids_of(client: &Client, path: &str, auth: &Auth, key: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(cursor) => format!("{path}&cursor={cursor}"),
+            None => path.to_owned(),
+        };
+        let page = client.get(&url, auth).await;
+        page.expect(200);
+        values.extend(
+            page.body["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|item| item[key].as_str().map(str::to_owned)),
+        );
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    values.sort();
+    values
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_survive_sigkill_on_sqlite() {
+    notifications_survive_sigkill(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_survive_sigkill_on_postgres() {
+    let Some(url) = tests::fresh_postgres_database().await else {
+        return;
+    };
+    notifications_survive_sigkill(Some(url)).await;
+}

@@ -28,6 +28,14 @@ fn entities() -> Vec<(String, Columns)> {
         entity_columns::<super::organisation::Entity>(),
         entity_columns::<super::search_miss::Entity>(),
         entity_columns::<super::session::Entity>(),
+        entity_columns::<super::circle::Entity>(),
+        entity_columns::<super::circle_member::Entity>(),
+        entity_columns::<super::subscription::Entity>(),
+        entity_columns::<super::subscription_exclusion::Entity>(),
+        entity_columns::<super::worker_checkpoint::Entity>(),
+        entity_columns::<super::delivery::Entity>(),
+        entity_columns::<super::notification::Entity>(),
+        entity_columns::<super::inbox_item::Entity>(),
     ]
 }
 

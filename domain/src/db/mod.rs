@@ -4,11 +4,19 @@
 pub mod account;
 pub mod api_token;
 pub mod change_log;
+pub mod circle;
+pub mod circle_member;
+pub mod delivery;
+pub mod inbox_item;
 pub mod listing;
 pub mod membership;
+pub mod notification;
 pub mod organisation;
 pub mod search_miss;
 pub mod session;
+pub mod subscription;
+pub mod subscription_exclusion;
+pub mod worker_checkpoint;
 
 #[cfg(test)]
 mod drift;

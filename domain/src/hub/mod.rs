@@ -45,6 +45,10 @@ struct Inner {
     search: std::sync::OnceLock<Arc<search_index::SearchIndex>>,
     /// Why the indexer's last attempt failed, until one succeeds (for `/healthz`).
     index_failure: std::sync::Mutex<Option<String>>,
+    /// Saved searches, kept in step with the database by the matching worker.
+    matcher: Arc<dyn crate::subscriptions::SavedSearchMatcher>,
+    /// Whether webhooks may target loopback, private and link-local addresses.
+    private_webhooks_allowed: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Hub {
@@ -112,6 +116,8 @@ impl Hub {
                     .unwrap_or(chrono::Duration::days(30)),
                 search: std::sync::OnceLock::new(),
                 index_failure: std::sync::Mutex::new(None),
+                matcher: Arc::new(crate::subscriptions::StraightforwardMatcher::default()),
+                private_webhooks_allowed: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -194,6 +200,24 @@ impl Hub {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    pub(crate) fn matcher(&self) -> Arc<dyn crate::subscriptions::SavedSearchMatcher> {
+        self.inner.matcher.clone()
+    }
+
+    /// Lets webhooks target loopback, private and link-local addresses (an operator's
+    /// choice, e.g. for a receiver on the same host).
+    pub fn allow_private_webhooks(&self, allowed: bool) {
+        self.inner
+            .private_webhooks_allowed
+            .store(allowed, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn private_webhooks_allowed(&self) -> bool {
+        self.inner
+            .private_webhooks_allowed
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

@@ -59,7 +59,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The document the index stores for a published listing.
-fn document(view: &ListingView, organisation: &organisation::Model) -> ListingDocument {
+pub(crate) fn document(view: &ListingView, organisation: &organisation::Model) -> ListingDocument {
     let mut techniques = Vec::new();
     let (mut engagement_modes, mut space_type, mut headline_price) = (Vec::new(), None, None);
     let (mut capacity, mut area_m2, mut trl_min, mut trl_max) = (None, None, None, None);
@@ -373,7 +373,7 @@ impl Hub {
 
     /// The published listings among `ids` with their organisations; with `unexpired_at`,
     /// only those not yet expired then. One query for each table.
-    pub(super) async fn published_with_organisations(
+    pub(crate) async fn published_with_organisations(
         &self,
         ids: &[String],
         unexpired_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -5,7 +5,7 @@
 //! The index itself (tantivy) is `search-index`'s; keeping it in step with the
 //! database is `indexer`'s.
 
-mod indexer;
+pub(crate) mod indexer;
 
 pub use indexer::{IndexStatus, RebuildProgress};
 pub use search_index::{MatchKind, MatchedTerm, Snippet};
@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, HashMap};
 /// Deepest page a cursor may reach; beyond it, narrow the search instead.
 const MAX_OFFSET: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SearchSort {
     #[default]
     Relevance,
@@ -33,8 +34,10 @@ pub enum SearchSort {
     Price,
 }
 
-/// A search as a user or client asks it; every field optional.
-#[derive(Debug, Clone, Default)]
+/// A search as a user or client asks it; every field optional. Saved searches store it
+/// (without sort, limit and cursor) as JSON.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SearchQuery {
     pub q: Option<String>,
     pub kinds: Vec<ListingKind>,
@@ -249,30 +252,40 @@ fn index_request(
     })
 }
 
+/// Checks a search and turns it into an index request, resolving `near` to a place.
+/// Search and saved searches both come through here, so both refuse the same input
+/// with the same errors.
+pub(crate) fn prepare_request(
+    query: &SearchQuery,
+) -> Result<(search_index::SearchRequest, Option<Place>)> {
+    let radius_km = match query.radius_km {
+        Some(radius) if radius.is_finite() && radius > 0.0 && radius <= 2_000.0 => Some(radius),
+        Some(_) => {
+            return Err(Error::invalid(
+                "radius_km",
+                "radius_invalid",
+                "`radius_km` must be more than 0 and at most 2000",
+            ));
+        }
+        None => None,
+    };
+    if radius_km.is_some() && query.near.is_none() {
+        return Err(Error::invalid(
+            "radius_km",
+            "radius_without_near",
+            "`radius_km` applies to `near`; give both",
+        ));
+    }
+    let near = query.near.as_deref().map(places::resolve).transpose()?;
+    let request = index_request(query, near.as_ref(), radius_km)?;
+    Ok((request, near))
+}
+
 impl Hub {
     /// Full-text search over published listings. Open to everyone; what a hit shows
     /// depends on the caller like any listing view.
     pub async fn search(&self, caller: &Caller, query: SearchQuery) -> Result<SearchPage> {
-        let radius_km = match query.radius_km {
-            Some(radius) if radius.is_finite() && radius > 0.0 && radius <= 2_000.0 => Some(radius),
-            Some(_) => {
-                return Err(Error::invalid(
-                    "radius_km",
-                    "radius_invalid",
-                    "`radius_km` must be more than 0 and at most 2000",
-                ));
-            }
-            None => None,
-        };
-        if radius_km.is_some() && query.near.is_none() {
-            return Err(Error::invalid(
-                "radius_km",
-                "radius_without_near",
-                "`radius_km` applies to `near`; give both",
-            ));
-        }
-        let near = query.near.as_deref().map(places::resolve).transpose()?;
-        let request = index_request(&query, near.as_ref(), radius_km)?;
+        let (request, near) = prepare_request(&query)?;
         let index = self.search_index().ok_or_else(unavailable)?;
         let offset = request.offset;
         let limit = request.limit;

@@ -3,9 +3,11 @@
 //! rule, including who may call what, is the domain's.
 
 mod accounts;
+mod circles;
 mod listings;
 mod organisations;
 mod search;
+mod subscriptions;
 pub mod wire;
 
 use crate::http::auth::AuthRateLimit;
@@ -20,6 +22,8 @@ pub struct ApiState {
     /// Served over HTTPS: session cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
     pub session_ttl_seconds: i64,
+    /// Base of links handed out (unsubscribe links).
+    pub public_url: String,
 }
 
 pub type Api = (
@@ -27,6 +31,8 @@ pub type Api = (
     organisations::OrganisationsApi,
     listings::ListingsApi,
     search::SearchApi,
+    circles::CirclesApi,
+    subscriptions::SubscriptionsApi,
 );
 
 pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
@@ -41,7 +47,13 @@ pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
             listings::ListingsApi {
                 state: state.clone(),
             },
-            search::SearchApi { state },
+            search::SearchApi {
+                state: state.clone(),
+            },
+            circles::CirclesApi {
+                state: state.clone(),
+            },
+            subscriptions::SubscriptionsApi { state },
         ),
         "Ponte API",
         env!("CARGO_PKG_VERSION"),
@@ -86,5 +98,23 @@ pub fn access_policies() -> &'static [(&'static str, Access)] {
         ("delete_listing", Access::OrganisationMember),
         ("search", Access::Public),
         ("similar_listings", Access::Public),
+        ("create_circle", Access::SignedIn),
+        ("list_circles", Access::SignedIn),
+        ("get_circle", Access::CircleMember),
+        ("update_circle", Access::CircleFacilitator),
+        ("renew_circle_invitation", Access::CircleFacilitator),
+        ("join_circle", Access::SignedIn),
+        ("leave_circle", Access::CircleMember),
+        ("remove_circle_member", Access::CircleFacilitator),
+        ("create_subscription", Access::SignedIn),
+        ("list_subscriptions", Access::SignedIn),
+        ("get_subscription", Access::SignedIn),
+        ("update_subscription", Access::SubscriptionManager),
+        ("delete_subscription", Access::SubscriptionManager),
+        ("exclude_listing", Access::SignedIn),
+        ("unsubscribe", Access::Public),
+        ("get_inbox", Access::SignedIn),
+        ("mark_inbox_read", Access::SignedIn),
+        ("inbox_not_interested", Access::SignedIn),
     ]
 }

@@ -9,6 +9,7 @@ use domain::search::{MatchKind, SearchHit, SearchQuery, SearchSort};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi, Tags};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 #[derive(Tags)]
@@ -58,6 +59,126 @@ pub struct WhyOut {
     pub terms: Vec<MatchedTermOut>,
     /// Distance from `near`, when given.
     pub distance_km: Option<f64>,
+}
+
+/// What to look for: the parameters of `GET /search` (without sort and paging), used as
+/// is by saved searches, checked by the same code with the same errors. Lists accept one
+/// value or an array.
+#[derive(Debug, Clone, Default, Object, Deserialize)]
+#[oai(example)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchParameters {
+    /// Plain words, "phrases", -exclusions, OR.
+    pub q: Option<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub kind: Vec<ListingKind>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub org_kind: Vec<OrganisationKind>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub country: Vec<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub region: Vec<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub city: Vec<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub topic: Vec<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub engagement: Vec<EngagementMode>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub space_type: Vec<SpaceType>,
+    /// Minor units (cents), compared in `currency` (default EUR).
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub min_capacity: Option<i64>,
+    pub available_on: Option<NaiveDate>,
+    pub trl_min: Option<i64>,
+    pub trl_max: Option<i64>,
+    pub verified: Option<bool>,
+    /// A place name as you would write it, or `lat,lon`.
+    pub near: Option<String>,
+    pub radius_km: Option<f64>,
+}
+
+impl poem_openapi::types::Example for SearchParameters {
+    fn example() -> Self {
+        SearchParameters {
+            q: Some("fatigue testing carbon fibre".into()),
+            kind: vec![ListingKind::Facility, ListingKind::Expertise],
+            near: Some("Bologna".into()),
+            radius_km: Some(80.0),
+            ..Default::default()
+        }
+    }
+}
+
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::Many(values) => values,
+        OneOrMany::One(value) => vec![value],
+    })
+}
+
+impl From<SearchParameters> for SearchQuery {
+    fn from(p: SearchParameters) -> Self {
+        SearchQuery {
+            q: p.q,
+            kinds: p.kind.into_iter().map(Into::into).collect(),
+            organisation_kinds: p.org_kind.into_iter().map(Into::into).collect(),
+            countries: p.country,
+            regions: p.region,
+            cities: p.city,
+            topics: p.topic,
+            engagement: p.engagement.into_iter().map(Into::into).collect(),
+            space_types: p.space_type.into_iter().map(Into::into).collect(),
+            max_price: p.max_price,
+            currency: p.currency,
+            min_capacity: p.min_capacity,
+            available_on: p.available_on,
+            trl_min: p.trl_min,
+            trl_max: p.trl_max,
+            verified: p.verified,
+            near: p.near,
+            radius_km: p.radius_km,
+            sort: None,
+            limit: None,
+            cursor: None,
+        }
+    }
+}
+
+impl From<SearchQuery> for SearchParameters {
+    fn from(q: SearchQuery) -> Self {
+        SearchParameters {
+            q: q.q,
+            kind: q.kinds.into_iter().map(Into::into).collect(),
+            org_kind: q.organisation_kinds.into_iter().map(Into::into).collect(),
+            country: q.countries,
+            region: q.regions,
+            city: q.cities,
+            topic: q.topics,
+            engagement: q.engagement.into_iter().map(Into::into).collect(),
+            space_type: q.space_types.into_iter().map(Into::into).collect(),
+            max_price: q.max_price,
+            currency: q.currency,
+            min_capacity: q.min_capacity,
+            available_on: q.available_on,
+            trl_min: q.trl_min,
+            trl_max: q.trl_max,
+            verified: q.verified,
+            near: q.near,
+            radius_km: q.radius_km,
+        }
+    }
 }
 
 #[derive(Debug, Object)]
@@ -284,16 +405,16 @@ impl SearchApi {
         limit: Query<Option<u64>>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<SearchReply>, ApiError> {
-        let query = SearchQuery {
+        let parameters = SearchParameters {
             q: q.0,
-            kinds: kind.0.into_iter().map(Into::into).collect(),
-            organisation_kinds: org_kind.0.into_iter().map(Into::into).collect(),
-            countries: country.0,
-            regions: region.0,
-            cities: city.0,
-            topics: topic.0,
-            engagement: engagement.0.into_iter().map(Into::into).collect(),
-            space_types: space_type.0.into_iter().map(Into::into).collect(),
+            kind: kind.0,
+            org_kind: org_kind.0,
+            country: country.0,
+            region: region.0,
+            city: city.0,
+            topic: topic.0,
+            engagement: engagement.0,
+            space_type: space_type.0,
             max_price: max_price.0,
             currency: currency.0,
             min_capacity: min_capacity.0,
@@ -303,6 +424,8 @@ impl SearchApi {
             verified: verified.0,
             near: near.0,
             radius_km: radius_km.0,
+        };
+        let query = SearchQuery {
             sort: sort.0.map(|s| match s {
                 SortParam::Relevance => SearchSort::Relevance,
                 SortParam::Distance => SearchSort::Distance,
@@ -311,6 +434,7 @@ impl SearchApi {
             }),
             limit: limit.0,
             cursor: cursor.0,
+            ..parameters.into()
         };
         let page = self.state.hub.search(&caller.0, query).await?;
         let near_name = page.near.as_ref().map(|p| p.name.clone());
