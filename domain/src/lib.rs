@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod circles;
+pub mod conversations;
 mod db;
 pub mod demo;
 pub mod error;

@@ -211,6 +211,65 @@ pub fn resolve(text: &str) -> Result<Place> {
     })
 }
 
+/// How many people live in the place a name resolves to (regions count as very large),
+/// so a reader of free text can tell "Bologna" from a village that shares a common word.
+pub fn population(text: &str) -> Option<u64> {
+    let key = normalise(text.trim());
+    let gazetteer = &*GAZETTEER;
+    if gazetteer.regions.contains_key(&key) {
+        return Some(u64::MAX);
+    }
+    gazetteer
+        .by_name
+        .get(&key)
+        .map(|&i| gazetteer.cities[i].population)
+}
+
+/// The known place a mistyped name most likely means: a region, or a city of at least
+/// 50,000 people, within one edit (two from nine letters). `None` when nothing is close
+/// or two places are equally close.
+pub fn closest_name(text: &str) -> Option<String> {
+    let key = normalise(text.trim());
+    let length = key.chars().count();
+    if length < 5 {
+        return None;
+    }
+    let allowed = if length >= 9 { 2 } else { 1 };
+    let gazetteer = &*GAZETTEER;
+    let mut best: Option<(usize, String)> = None;
+    let mut tie = false;
+    let candidates = gazetteer
+        .regions
+        .iter()
+        .map(|(name, place)| (name.as_str(), place.name.clone()))
+        .chain(gazetteer.by_name.iter().filter_map(|(name, &i)| {
+            let city = &gazetteer.cities[i];
+            (city.population >= 50_000).then(|| (name.as_str(), city.name.clone()))
+        }));
+    for (name, canonical) in candidates {
+        if name.chars().count().abs_diff(length) > allowed {
+            continue;
+        }
+        let distance = crate::text::edit_distance(name, &key);
+        if distance == 0 || distance > allowed {
+            continue;
+        }
+        match &best {
+            Some((d, existing)) if *d == distance && *existing != canonical => tie = true,
+            Some((d, _)) if *d <= distance => {}
+            _ => {
+                best = Some((distance, canonical));
+                tie = false;
+            }
+        }
+    }
+    if tie {
+        None
+    } else {
+        best.map(|(_, name)| name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_marketplace_core;
 mod m20261128_000002_search_misses;
 mod m20261128_000003_saved_searches;
+mod m20261128_000004_conversations;
 
 /// Every migration in application order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_marketplace_core::Migration),
             Box::new(m20261128_000002_search_misses::Migration),
             Box::new(m20261128_000003_saved_searches::Migration),
+            Box::new(m20261128_000004_conversations::Migration),
         ]
     }
 }

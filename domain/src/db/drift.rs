@@ -36,6 +36,7 @@ fn entities() -> Vec<(String, Columns)> {
         entity_columns::<super::delivery::Entity>(),
         entity_columns::<super::notification::Entity>(),
         entity_columns::<super::inbox_item::Entity>(),
+        entity_columns::<super::conversation::Entity>(),
     ]
 }
 

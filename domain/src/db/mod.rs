@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod change_log;
 pub mod circle;
 pub mod circle_member;
+pub mod conversation;
 pub mod delivery;
 pub mod inbox_item;
 pub mod listing;

@@ -1,0 +1,1460 @@
+//! Reading a question: what kind of listing is wanted, the topic words, the place, a
+//! price ceiling, a capacity, a date and an engagement mode — in English or Italian,
+//! with small typos. Rules and word lists only; nothing leaves the process.
+//!
+//! Topic words and place names are kept as the person typed them (`near=Bologna`,
+//! `q=fatigue carbon-fibre parts`); filler ("who can", "I need", "cerco") is dropped.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use domain::model::{EngagementMode, ListingKind, SpaceType};
+use domain::places;
+use domain::text::{edit_distance, normalise};
+
+/// The language a question was asked in (answers use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Language {
+    #[default]
+    English,
+    Italian,
+}
+
+/// What a question asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Understanding {
+    pub language: Language,
+    pub kind: Option<ListingKind>,
+    pub space_type: Option<SpaceType>,
+    /// Topic words as typed, filler removed.
+    pub topic: Option<String>,
+    /// A place as typed (or corrected from a typo, see `place_corrected_from`).
+    pub place: Option<String>,
+    pub place_corrected_from: Option<String>,
+    /// Minor units (cents).
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub min_capacity: Option<i64>,
+    pub available_on: Option<NaiveDate>,
+    pub engagement: Vec<EngagementMode>,
+}
+
+/// One word of the question: as typed, and folded for matching.
+#[derive(Debug, Clone)]
+struct Word {
+    typed: String,
+    folded: String,
+    used: bool,
+}
+
+fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    // Apostrophes join Italian articles to nouns ("dell'università"); split them off.
+    let chars: Vec<char> = text.chars().collect();
+    let spaced: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| match c {
+            // "1,500" keeps its comma; elsewhere a comma separates words.
+            ',' if i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit) =>
+            {
+                ','
+            }
+            '\'' | '’' | '?' | '!' | ',' | ';' | ':' | '(' | ')' | '"' | '“' | '”' => ' ',
+            other => other,
+        })
+        .collect();
+    for raw in spaced.split_whitespace() {
+        let typed = raw.trim_matches(|c: char| c == '.' || c == '-' || c == '/');
+        if typed.is_empty() {
+            continue;
+        }
+        out.push(Word {
+            typed: typed.to_owned(),
+            folded: normalise(typed).trim().to_owned(),
+            used: false,
+        });
+    }
+    out
+}
+
+/// Whether `word` is `target` or within one typo of it (words of 5+ letters); swapping
+/// two neighbouring letters counts as one typo.
+fn like(word: &str, target: &str) -> bool {
+    word == target
+        || (target.chars().count() >= 5
+            && word.chars().count() >= 4
+            && (edit_distance(word, target) <= 1 || swapped_neighbours(word, target)))
+}
+
+fn swapped_neighbours(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    differ.len() == 2
+        && differ[1] == differ[0] + 1
+        && a[differ[0]] == b[differ[1]]
+        && a[differ[1]] == b[differ[0]]
+}
+
+fn like_any(word: &str, targets: &[&str]) -> bool {
+    targets.iter().any(|t| like(word, t))
+}
+
+const ITALIAN_MARKERS: &[&str] = &[
+    "cerco",
+    "cerchiamo",
+    "chi",
+    "puo",
+    "possono",
+    "un",
+    "una",
+    "per",
+    "sotto",
+    "vicino",
+    "della",
+    "delle",
+    "degli",
+    "dei",
+    "del",
+    "nella",
+    "nel",
+    "ufficio",
+    "uffici",
+    "persone",
+    "laboratorio",
+    "prove",
+    "esperto",
+    "esperti",
+    "serve",
+    "servono",
+    "vorrei",
+    "mese",
+    "euro",
+    "al",
+    "con",
+    "di",
+    "che",
+    "anche",
+    "solo",
+    "zona",
+    "presso",
+    "spazio",
+    "scrivania",
+    "postazione",
+    "postazioni",
+    "dove",
+    "trovo",
+    "qualcuno",
+    "ricerca",
+    "consulenza",
+    "prossimo",
+    "prossima",
+    "settimana",
+    "meno",
+    "ci",
+    "sono",
+    "abbiamo",
+    "bisogno",
+    "fa",
+    "fanno",
+    "il",
+    "lo",
+    "la",
+    "gli",
+    "le",
+    "e",
+    "sala",
+    "riunioni",
+    "stanza",
+    "officina",
+    "capannone",
+    "prova",
+    "analisi",
+    "sul",
+    "sulla",
+    "sulle",
+    "sui",
+    "dal",
+    "da",
+    "tesi",
+    "formazione",
+    "brevetto",
+    "progetto",
+    "congiunto",
+    "laurea",
+    "attrezzature",
+    "strumenti",
+    "misura",
+    "taratura",
+    "collaudo",
+    "camera",
+    "questa",
+    "dipendenti",
+    "postazioni",
+    "sotto",
+    "fino",
+];
+
+const ENGLISH_MARKERS: &[&str] = &[
+    "who", "can", "the", "of", "for", "need", "looking", "near", "under", "with", "and", "office",
+    "desk", "expert", "testing", "people", "month", "find", "i", "we", "a", "an", "is", "are",
+    "any", "someone", "lab", "space", "in", "to", "our", "my",
+];
+
+fn language_of(words: &[Word]) -> Language {
+    let italian = words
+        .iter()
+        .filter(|w| ITALIAN_MARKERS.contains(&w.folded.as_str()))
+        .count();
+    let english = words
+        .iter()
+        .filter(|w| ENGLISH_MARKERS.contains(&w.folded.as_str()))
+        .count();
+    if italian > english {
+        Language::Italian
+    } else {
+        Language::English
+    }
+}
+
+/// Words that carry no topic: question words, articles, prepositions, pronouns, verbs of
+/// wanting and finding, politeness.
+const FILLER: &[&str] = &[
+    // English
+    "who",
+    "whom",
+    "which",
+    "what",
+    "where",
+    "how",
+    "can",
+    "could",
+    "would",
+    "will",
+    "do",
+    "does",
+    "did",
+    "anyone",
+    "anybody",
+    "someone",
+    "somebody",
+    "something",
+    "i",
+    "im",
+    "i'm",
+    "we",
+    "me",
+    "us",
+    "my",
+    "our",
+    "you",
+    "your",
+    "need",
+    "needs",
+    "needed",
+    "want",
+    "wants",
+    "like",
+    "looking",
+    "look",
+    "search",
+    "searching",
+    "seek",
+    "seeking",
+    "find",
+    "finding",
+    "get",
+    "is",
+    "are",
+    "be",
+    "there",
+    "any",
+    "some",
+    "please",
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "for",
+    "with",
+    "that",
+    "this",
+    "these",
+    "those",
+    "in",
+    "on",
+    "at",
+    "near",
+    "around",
+    "by",
+    "about",
+    "from",
+    "into",
+    "and",
+    "or",
+    "offer",
+    "offers",
+    "offering",
+    "provide",
+    "provides",
+    "providing",
+    "available",
+    "hello",
+    "hi",
+    "hey",
+    "thanks",
+    "thank",
+    "know",
+    "help",
+    "us",
+    "it",
+    "its",
+    "has",
+    "have",
+    "our",
+    "company",
+    "firm",
+    "sme",
+    "small",
+    "business",
+    "local",
+    "good",
+    "best",
+    "able",
+    "should",
+    "may",
+    "might",
+    "also",
+    "just",
+    "only",
+    "really",
+    "very",
+    "ideally",
+    "possibly",
+    "kind",
+    "sort",
+    "type",
+    "nearby",
+    "close",
+    "area",
+    "region",
+    "city",
+    "per",
+    "up",
+    "do",
+    "m",
+    "s",
+    "re",
+    "ve",
+    "ll",
+    "d",
+    "t",
+    "rent",
+    "renting",
+    "hire",
+    // Italian
+    "cerco",
+    "cerchiamo",
+    "cercando",
+    "cerca",
+    "chi",
+    "puo",
+    "possono",
+    "potrebbe",
+    "qualcuno",
+    "qualcosa",
+    "un",
+    "uno",
+    "una",
+    "il",
+    "lo",
+    "la",
+    "i",
+    "gli",
+    "le",
+    "l",
+    "di",
+    "del",
+    "dello",
+    "della",
+    "dei",
+    "degli",
+    "delle",
+    "d",
+    "da",
+    "dal",
+    "dallo",
+    "dalla",
+    "dai",
+    "dagli",
+    "dalle",
+    "in",
+    "nel",
+    "nello",
+    "nella",
+    "nei",
+    "negli",
+    "nelle",
+    "a",
+    "al",
+    "allo",
+    "alla",
+    "ai",
+    "agli",
+    "alle",
+    "per",
+    "con",
+    "su",
+    "sul",
+    "sulla",
+    "tra",
+    "fra",
+    "che",
+    "mi",
+    "ci",
+    "ti",
+    "vi",
+    "serve",
+    "servono",
+    "servirebbe",
+    "vorrei",
+    "vorremmo",
+    "voglio",
+    "vogliamo",
+    "ho",
+    "abbiamo",
+    "bisogno",
+    "c",
+    "ce",
+    "e",
+    "è",
+    "o",
+    "sono",
+    "trovare",
+    "trovo",
+    "dove",
+    "quale",
+    "quali",
+    "fa",
+    "fanno",
+    "offre",
+    "offrono",
+    "zona",
+    "vicino",
+    "presso",
+    "nostra",
+    "nostro",
+    "mia",
+    "mio",
+    "azienda",
+    "impresa",
+    "ditta",
+    "piccola",
+    "grazie",
+    "ciao",
+    "salve",
+    "buongiorno",
+    "per favore",
+    "anche",
+    "solo",
+    "disponibile",
+    "disponibili",
+    "qui",
+    "li",
+    "là",
+    "come",
+    "aiutare",
+    "aiuto",
+    "possibilmente",
+    "magari",
+    "tipo",
+    "dalle",
+    "nei",
+    "pressi",
+    "sul",
+    "sullo",
+    "sulla",
+    "sui",
+    "sugli",
+    "sulle",
+    "sull",
+    "dell",
+    "nell",
+    "all",
+    "dall",
+    "coi",
+    "col",
+    "possa",
+    "possano",
+    "aiutarci",
+    "aiutarmi",
+    "affitto",
+    "noleggio",
+];
+
+/// Nouns that name the kind of listing (dropped from the topic once the kind is known).
+const EXPERTISE_NOUNS: &[&str] = &[
+    "expert",
+    "experts",
+    "expertise",
+    "researcher",
+    "researchers",
+    "professor",
+    "professors",
+    "specialist",
+    "specialists",
+    "scientist",
+    "scientists",
+    "academic",
+    "academics",
+    "consultant",
+    "consultants",
+    "group",
+    "team",
+    "university",
+    "universities",
+    "esperto",
+    "esperti",
+    "esperta",
+    "ricercatore",
+    "ricercatori",
+    "ricercatrice",
+    "professore",
+    "professori",
+    "docente",
+    "docenti",
+    "specialista",
+    "specialisti",
+    "competenze",
+    "competenza",
+    "universita",
+    "gruppo",
+    "partner",
+    "partners",
+    "collaborator",
+    "collaborators",
+];
+
+/// Instruments and installations: they name a facility and stay in the topic.
+const FACILITY_HINTS: &[&str] = &[
+    "chamber",
+    "chambers",
+    "microscope",
+    "microscopy",
+    "spectrometer",
+    "spectroscopy",
+    "spectrometry",
+    "tomography",
+    "rheometer",
+    "tunnel",
+    "printer",
+    "printers",
+    "cleanroom",
+    "scanner",
+    "rig",
+    "furnace",
+    "autoclave",
+    "reactor",
+    "bioreactor",
+    "press",
+    "camera",
+    "microscopio",
+    "spettrometro",
+    "spettroscopia",
+    "spettrometria",
+    "tomografia",
+    "reometro",
+    "galleria",
+    "stampante",
+    "forno",
+    "reattore",
+    "bioreattore",
+    "pressa",
+    "camera",
+    "anecoica",
+    "diffractometer",
+    "diffrattometro",
+    "nmr",
+    "xrd",
+    "sem",
+    "tem",
+    "ct",
+];
+const FACILITY_NOUNS: &[&str] = &[
+    "facility",
+    "facilities",
+    "equipment",
+    "instrument",
+    "instruments",
+    "lab",
+    "labs",
+    "laboratory",
+    "laboratories",
+    "service",
+    "services",
+    "infrastructure",
+    "laboratorio",
+    "laboratori",
+    "attrezzatura",
+    "attrezzature",
+    "strumentazione",
+    "strumento",
+    "strumenti",
+    "macchinario",
+    "macchinari",
+    "servizio",
+    "servizi",
+    "infrastruttura",
+];
+const SPACE_NOUNS: &[(&str, Option<SpaceType>)] = &[
+    ("office", Some(SpaceType::PrivateOffice)),
+    ("offices", Some(SpaceType::PrivateOffice)),
+    ("ufficio", Some(SpaceType::PrivateOffice)),
+    ("uffici", Some(SpaceType::PrivateOffice)),
+    ("desk", Some(SpaceType::HotDesk)),
+    ("desks", Some(SpaceType::HotDesk)),
+    ("scrivania", Some(SpaceType::HotDesk)),
+    ("scrivanie", Some(SpaceType::HotDesk)),
+    ("postazione", Some(SpaceType::HotDesk)),
+    ("postazioni", Some(SpaceType::HotDesk)),
+    ("coworking", Some(SpaceType::HotDesk)),
+    ("co-working", Some(SpaceType::HotDesk)),
+    ("bench", Some(SpaceType::LabBench)),
+    ("benches", Some(SpaceType::LabBench)),
+    ("bancone", Some(SpaceType::LabBench)),
+    ("workshop", Some(SpaceType::Workshop)),
+    ("officina", Some(SpaceType::Workshop)),
+    ("capannone", Some(SpaceType::Workshop)),
+    ("space", None),
+    ("spaces", None),
+    ("spazio", None),
+    ("spazi", None),
+    ("room", Some(SpaceType::MeetingRoom)),
+    ("rooms", Some(SpaceType::MeetingRoom)),
+    ("sala", Some(SpaceType::MeetingRoom)),
+    ("stanza", Some(SpaceType::PrivateOffice)),
+    ("workspace", None),
+    ("premises", None),
+    ("locale", None),
+    ("locali", None),
+    ("incubator", None),
+    ("incubatore", None),
+];
+/// Verbs of measuring and making: a question built on them wants a facility.
+const FACILITY_VERBS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "tested",
+    "measure",
+    "measuring",
+    "measurement",
+    "analyse",
+    "analyze",
+    "analysis",
+    "characterise",
+    "characterize",
+    "characterisation",
+    "characterization",
+    "certify",
+    "certification",
+    "calibrate",
+    "calibration",
+    "print",
+    "printing",
+    "scan",
+    "scanning",
+    "machine",
+    "machining",
+    "prototype",
+    "prototyping",
+    "inspect",
+    "inspection",
+    "provare",
+    "prova",
+    "prove",
+    "testare",
+    "misurare",
+    "misura",
+    "misure",
+    "analisi",
+    "analizzare",
+    "caratterizzare",
+    "caratterizzazione",
+    "certificare",
+    "certificazione",
+    "taratura",
+    "stampa",
+    "stampare",
+    "prototipo",
+    "prototipazione",
+    "collaudo",
+];
+/// Verbs of advising and developing: a question built on them wants expertise.
+const EXPERTISE_VERBS: &[&str] = &[
+    "advise",
+    "advice",
+    "consult",
+    "consulting",
+    "consultancy",
+    "develop",
+    "design",
+    "help",
+    "collaborate",
+    "collaboration",
+    "partner",
+    "research",
+    "study",
+    "optimise",
+    "optimize",
+    "improve",
+    "solve",
+    "explain",
+    "train",
+    "teach",
+    "consigliare",
+    "consulenza",
+    "sviluppare",
+    "progettare",
+    "collaborare",
+    "collaborazione",
+    "studiare",
+    "ottimizzare",
+    "migliorare",
+    "risolvere",
+    "formare",
+];
+
+const ENGAGEMENTS: &[(&str, EngagementMode)] = &[
+    ("consultancy", EngagementMode::Consultancy),
+    ("consulting", EngagementMode::Consultancy),
+    ("advice", EngagementMode::Consultancy),
+    ("consulenza", EngagementMode::Consultancy),
+    ("contract", EngagementMode::ContractResearch),
+    ("commessa", EngagementMode::ContractResearch),
+    ("joint", EngagementMode::JointProject),
+    ("congiunto", EngagementMode::JointProject),
+    ("thesis", EngagementMode::StudentProject),
+    ("student", EngagementMode::StudentProject),
+    ("students", EngagementMode::StudentProject),
+    ("internship", EngagementMode::StudentProject),
+    ("tesi", EngagementMode::StudentProject),
+    ("tirocinio", EngagementMode::StudentProject),
+    ("stage", EngagementMode::StudentProject),
+    ("studenti", EngagementMode::StudentProject),
+    ("licence", EngagementMode::Licensing),
+    ("license", EngagementMode::Licensing),
+    ("licensing", EngagementMode::Licensing),
+    ("patent", EngagementMode::Licensing),
+    ("licenza", EngagementMode::Licensing),
+    ("brevetto", EngagementMode::Licensing),
+    ("training", EngagementMode::Training),
+    ("course", EngagementMode::Training),
+    ("formazione", EngagementMode::Training),
+    ("corso", EngagementMode::Training),
+];
+
+const PRICE_CUES: &[&str] = &[
+    "under",
+    "below",
+    "less",
+    "max",
+    "maximum",
+    "cheaper",
+    "within",
+    "budget",
+    "most",
+    "upto",
+    "sotto",
+    "meno",
+    "massimo",
+    "max",
+    "entro",
+    "fino",
+    "budget",
+    "inferiore",
+];
+const CURRENCY_WORDS: &[(&str, &str)] = &[
+    ("euro", "EUR"),
+    ("euros", "EUR"),
+    ("eur", "EUR"),
+    ("€", "EUR"),
+    ("chf", "CHF"),
+    ("francs", "CHF"),
+    ("franchi", "CHF"),
+    ("gbp", "GBP"),
+    ("pounds", "GBP"),
+    ("£", "GBP"),
+    ("sterline", "GBP"),
+];
+const PERIOD_WORDS: &[&str] = &[
+    "month", "monthly", "mese", "mensili", "mensile", "/month", "/mese", "hour", "ora", "day",
+    "giorno", "year", "anno",
+];
+const PEOPLE_WORDS: &[&str] = &[
+    "people",
+    "persons",
+    "person",
+    "employees",
+    "staff",
+    "seats",
+    "desks",
+    "workstations",
+    "persone",
+    "dipendenti",
+    "posti",
+    "postazioni",
+    "scrivanie",
+    "collaboratori",
+    "team",
+];
+const PLACE_CUES: &[&str] = &[
+    "near",
+    "in",
+    "around",
+    "at",
+    "close",
+    "outside",
+    "vicino",
+    "a",
+    "ad",
+    "in",
+    "presso",
+    "zona",
+    "dalle",
+    "nei",
+    "nel",
+    "nella",
+    "intorno",
+    "provincia",
+    "di",
+];
+
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("marzo", 3),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("agosto", 8),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("novembre", 11),
+    ("dicembre", 12),
+];
+
+/// Parses "400", "1.500", "1,500", "2k", "€400", "400€", "400eur".
+fn amount(text: &str) -> Option<(f64, Option<&'static str>)> {
+    let mut currency = None;
+    let mut body = text.to_lowercase();
+    for (word, code) in CURRENCY_WORDS {
+        if word.len() <= 3 || word.starts_with('€') || word.starts_with('£') {
+            if let Some(rest) = body.strip_prefix(word) {
+                body = rest.to_owned();
+                currency = Some(*code);
+            } else if let Some(rest) = body.strip_suffix(word) {
+                body = rest.to_owned();
+                currency = Some(*code);
+            }
+        }
+    }
+    let (body, multiplier) = match body.strip_suffix('k') {
+        Some(rest) => (rest.to_owned(), 1_000.0),
+        None => (body, 1.0),
+    };
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return None;
+    }
+    // Thousands separators ("1.500", "1,500") versus decimals ("12.50").
+    let digits = if let Some((whole, fraction)) = body.rsplit_once(['.', ',']) {
+        if fraction.len() == 3 {
+            format!("{}{}", whole.replace(['.', ','], ""), fraction)
+        } else {
+            format!("{}.{}", whole.replace(['.', ','], ""), fraction)
+        }
+    } else {
+        body
+    };
+    digits
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| (v * multiplier, currency))
+}
+
+fn read_price(words: &mut [Word], u: &mut Understanding) {
+    for i in 0..words.len() {
+        if words[i].used {
+            continue;
+        }
+        let Some((value, currency_in_word)) = amount(&words[i].typed) else {
+            continue;
+        };
+        let before = |n: usize| {
+            i.checked_sub(n)
+                .and_then(|j| words.get(j))
+                .map(|w| w.folded.clone())
+                .unwrap_or_default()
+        };
+        let next = words
+            .get(i + 1)
+            .map(|w| w.folded.clone())
+            .unwrap_or_default();
+        let currency_after = CURRENCY_WORDS
+            .iter()
+            .find(|(w, _)| *w == next)
+            .map(|(_, code)| *code);
+        let cued = PRICE_CUES.contains(&before(1).as_str())
+            || PRICE_CUES.contains(&before(2).as_str())
+            || (before(1) == "to" && before(2) == "up")
+            || (before(1) == "a" && before(2) == "fino");
+        let currency = currency_in_word.or(currency_after);
+        if currency.is_none() && !cued {
+            continue;
+        }
+        // "for 4 people" is a capacity, not a price.
+        if currency.is_none() && PEOPLE_WORDS.contains(&next.as_str()) {
+            continue;
+        }
+        u.max_price = Some((value * 100.0).round() as i64);
+        u.currency = Some(currency.unwrap_or("EUR").to_owned());
+        words[i].used = true;
+        let mut j = i + 1;
+        if currency_after.is_some() {
+            words[j].used = true;
+            j += 1;
+        }
+        // "a month", "per month", "al mese", "/month"
+        while let Some(w) = words.get(j) {
+            if PERIOD_WORDS.contains(&w.folded.as_str())
+                || ((w.folded == "a" || w.folded == "per" || w.folded == "al" || w.folded == "all")
+                    && words
+                        .get(j + 1)
+                        .is_some_and(|n| PERIOD_WORDS.contains(&n.folded.as_str())))
+            {
+                words[j].used = true;
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        for back in 1..=3 {
+            if let Some(k) = i.checked_sub(back)
+                && (PRICE_CUES.contains(&words[k].folded.as_str())
+                    || ["than", "di", "i", "to", "up", "a", "of", "the"]
+                        .contains(&words[k].folded.as_str()))
+            {
+                words[k].used = true;
+            } else {
+                break;
+            }
+        }
+        return;
+    }
+}
+
+fn read_capacity(words: &mut [Word], u: &mut Understanding) {
+    for i in 0..words.len() {
+        if words[i].used {
+            continue;
+        }
+        let Ok(n) = words[i].folded.parse::<i64>() else {
+            continue;
+        };
+        let next = words
+            .get(i + 1)
+            .map(|w| w.folded.clone())
+            .unwrap_or_default();
+        let prev = i
+            .checked_sub(1)
+            .map(|j| words[j].folded.clone())
+            .unwrap_or_default();
+        let next = next.as_str();
+        let prev = prev.as_str();
+        let team_of = prev == "of" && i >= 2 && words[i - 2].folded == "team";
+        // "an office for 5 from March": a bare number after "for" is a head count.
+        let bare_for = (prev == "for" || prev == "per")
+            && (1..=200).contains(&n)
+            && (next.is_empty()
+                || [
+                    "from", "starting", "near", "in", "at", "under", "max", "da", "dal", "a",
+                    "vicino", "sotto", "entro", "next", "this",
+                ]
+                .contains(&next));
+        if (1..=10_000).contains(&n) && (PEOPLE_WORDS.contains(&next) || team_of || bare_for) {
+            u.min_capacity = Some(n);
+            words[i].used = true;
+            if PEOPLE_WORDS.contains(&next) {
+                // "4 desks" also says what kind of space.
+                if next == "desks" || next == "scrivanie" || next == "postazioni" {
+                    u.kind = Some(ListingKind::Space);
+                    u.space_type.get_or_insert(SpaceType::HotDesk);
+                }
+                words[i + 1].used = true;
+            }
+            if team_of {
+                words[i - 1].used = true;
+                words[i - 2].used = true;
+            }
+            if prev == "for" || prev == "per" {
+                words[i - 1].used = true;
+            }
+            return;
+        }
+    }
+}
+
+fn read_date(words: &mut [Word], u: &mut Understanding, today: NaiveDate) {
+    let folded: Vec<String> = words.iter().map(|w| w.folded.clone()).collect();
+    let text = folded.join(" ");
+    let first_of_next_month = || {
+        let (y, m) = if today.month() == 12 {
+            (today.year() + 1, 1)
+        } else {
+            (today.year(), today.month() + 1)
+        };
+        NaiveDate::from_ymd_opt(y, m, 1)
+    };
+    let phrases: &[(&str, Option<NaiveDate>)] = &[
+        ("next month", first_of_next_month()),
+        ("il mese prossimo", first_of_next_month()),
+        ("mese prossimo", first_of_next_month()),
+        ("prossimo mese", first_of_next_month()),
+        ("dal mese prossimo", first_of_next_month()),
+        ("next week", Some(today + Duration::days(7))),
+        ("la prossima settimana", Some(today + Duration::days(7))),
+        ("prossima settimana", Some(today + Duration::days(7))),
+        ("settimana prossima", Some(today + Duration::days(7))),
+        ("this week", Some(today)),
+        ("questa settimana", Some(today)),
+        ("tomorrow", Some(today + Duration::days(1))),
+        ("domani", Some(today + Duration::days(1))),
+        ("today", Some(today)),
+        ("oggi", Some(today)),
+        ("right away", Some(today)),
+        ("subito", Some(today)),
+        ("immediately", Some(today)),
+        ("asap", Some(today)),
+    ];
+    for (phrase, date) in phrases {
+        let parts: Vec<&str> = phrase.split(' ').collect();
+        if let Some(start) = folded
+            .windows(parts.len())
+            .position(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
+        {
+            u.available_on = *date;
+            for word in &mut words[start..start + parts.len()] {
+                word.used = true;
+            }
+            if let Some(k) = start.checked_sub(1)
+                && [
+                    "from", "starting", "da", "dal", "entro", "by", "within", "for",
+                ]
+                .contains(&words[k].folded.as_str())
+            {
+                words[k].used = true;
+            }
+            return;
+        }
+    }
+    let _ = text;
+    // "from March", "in settembre", "da ottobre"
+    for i in 0..words.len() {
+        if let Some((_, month)) = MONTHS.iter().find(|(name, _)| *name == words[i].folded) {
+            let prev = i
+                .checked_sub(1)
+                .map(|j| words[j].folded.clone())
+                .unwrap_or_default();
+            let prev = prev.as_str();
+            // "may" alone is a verb far more often than a month.
+            if words[i].folded == "may" && !["in", "from", "since"].contains(&prev) {
+                continue;
+            }
+            let year = if *month >= today.month() {
+                today.year()
+            } else {
+                today.year() + 1
+            };
+            u.available_on = NaiveDate::from_ymd_opt(year, *month, 1);
+            words[i].used = true;
+            if [
+                "from", "in", "starting", "da", "dal", "a", "ad", "di", "by", "entro",
+            ]
+            .contains(&prev)
+            {
+                words[i - 1].used = true;
+            }
+            return;
+        }
+    }
+}
+
+/// The longest run of unused words starting at `start` that names a place.
+fn place_at(words: &[Word], start: usize) -> Option<(usize, String)> {
+    for length in (1..=3).rev() {
+        let end = start + length;
+        if end > words.len() || words[start..end].iter().any(|w| w.used) {
+            continue;
+        }
+        let typed = words[start..end]
+            .iter()
+            .map(|w| w.typed.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if places::resolve(&typed).is_ok() {
+            return Some((length, typed));
+        }
+    }
+    None
+}
+
+/// Common words that are also names of small places somewhere in Europe.
+const NOT_PLACES: &[&str] = &[
+    "test",
+    "testing",
+    "lab",
+    "office",
+    "desk",
+    "space",
+    "team",
+    "parts",
+    "fatigue",
+    "carbon",
+    "water",
+    "energy",
+    "design",
+    "print",
+    "laser",
+    "metal",
+    "steel",
+    "glass",
+    "food",
+    "wine",
+    "data",
+    "cloud",
+    "composite",
+    "composites",
+    "bench",
+    "room",
+    "services",
+    "service",
+    "expert",
+    "polymer",
+    "textile",
+    "paper",
+    "wood",
+    "sensor",
+    "sensors",
+    "robot",
+    "drone",
+    "drones",
+    "ufficio",
+    "prove",
+    "laboratorio",
+    "persone",
+    "euro",
+    "mese",
+    "spazio",
+    "sale",
+    "cerco",
+    "sotto",
+    "meno",
+    "anche",
+    "solo",
+    "vicino",
+    "month",
+    "people",
+    "under",
+    "near",
+    "only",
+    "also",
+    "more",
+    "cheaper",
+    "instead",
+    "invece",
+    "altri",
+    "nice",
+    "split",
+    "bath",
+    "reading",
+];
+
+fn read_place(words: &mut [Word], u: &mut Understanding) {
+    // After a place word ("near Bologna", "a Modena", "in Emilia-Romagna").
+    for i in 0..words.len() {
+        if words[i].used || !PLACE_CUES.contains(&words[i].folded.as_str()) {
+            continue;
+        }
+        let two_word_cue = |first: &str, second: &str| {
+            words[i].folded == first && words.get(i + 1).is_some_and(|w| w.folded == second)
+        };
+        let start = if two_word_cue("close", "to") || two_word_cue("vicino", "a") {
+            i + 2
+        } else if (words[i].folded == "dalle"
+            && words.get(i + 1).is_some_and(|w| w.folded == "parti"))
+            || (words[i].folded == "nei" && words.get(i + 1).is_some_and(|w| w.folded == "pressi"))
+        {
+            i + 3
+        } else {
+            i + 1
+        };
+        if start >= words.len() || NOT_PLACES.contains(&words[start].folded.as_str()) {
+            continue;
+        }
+        if let Some((length, typed)) = place_at(words, start) {
+            // A tiny village that shares its name with a word ("in time") is not meant.
+            let capitalised = typed.chars().next().is_some_and(char::is_uppercase);
+            if !capitalised && places::population(&typed).unwrap_or(0) < 100_000 {
+                continue;
+            }
+            u.place = Some(typed);
+            for word in &mut words[i..start + length] {
+                word.used = true;
+            }
+            return;
+        }
+        // A typo in a place name after a place word: "near Bolgna".
+        let candidate = &words[start];
+        if candidate
+            .typed
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+            && let Some(name) = places::closest_name(&candidate.typed)
+        {
+            u.place_corrected_from = Some(candidate.typed.clone());
+            u.place = Some(name);
+            for word in &mut words[i..=start] {
+                word.used = true;
+            }
+            return;
+        }
+    }
+    // A capitalised place name anywhere ("Bologna labs for fatigue testing").
+    for i in 0..words.len() {
+        let word = &words[i];
+        if word.used
+            || word.typed.chars().count() < 4
+            || !word.typed.chars().next().is_some_and(char::is_uppercase)
+            || NOT_PLACES.contains(&word.folded.as_str())
+            || FILLER.contains(&word.folded.as_str())
+        {
+            continue;
+        }
+        if let Some((length, typed)) = place_at(words, i)
+            && places::population(&typed).unwrap_or(0) >= 30_000
+        {
+            u.place = Some(typed);
+            for word in &mut words[i..i + length] {
+                word.used = true;
+            }
+            return;
+        }
+    }
+}
+
+fn read_kind(words: &mut [Word], u: &mut Understanding) {
+    let mut space = u.kind == Some(ListingKind::Space);
+    let mut facility_noun = false;
+    let mut expertise_noun = false;
+    // Two-word space types first.
+    for i in 0..words.len().saturating_sub(1) {
+        let pair = (words[i].folded.as_str(), words[i + 1].folded.as_str());
+        let found = match pair {
+            ("lab", "bench") | ("laboratory", "bench") | ("bancone", "laboratorio") => {
+                Some(SpaceType::LabBench)
+            }
+            ("wet", "lab") => Some(SpaceType::WetLab),
+            ("meeting", "room") | ("sala", "riunioni") => Some(SpaceType::MeetingRoom),
+            ("hot", "desk") => Some(SpaceType::HotDesk),
+            ("dedicated", "desk") | ("scrivania", "dedicata") | ("postazione", "fissa") => {
+                Some(SpaceType::DedicatedDesk)
+            }
+            ("private", "office") | ("ufficio", "privato") => Some(SpaceType::PrivateOffice),
+            _ => None,
+        };
+        if let Some(space_type) = found {
+            u.space_type = Some(space_type);
+            space = true;
+            words[i].used = true;
+            words[i + 1].used = true;
+        }
+    }
+    for word in words.iter_mut().filter(|w| !w.used) {
+        if let Some((_, space_type)) = SPACE_NOUNS
+            .iter()
+            .find(|(noun, _)| like(&word.folded, noun))
+        {
+            space = true;
+            if u.space_type.is_none() {
+                u.space_type = *space_type;
+            }
+            word.used = true;
+        } else if like_any(&word.folded, FACILITY_NOUNS) {
+            facility_noun = true;
+            word.used = true;
+        } else if like_any(&word.folded, EXPERTISE_NOUNS) {
+            expertise_noun = true;
+            word.used = true;
+        }
+    }
+    let facility_hint = words
+        .iter()
+        .filter(|w| !w.used)
+        .any(|w| FACILITY_HINTS.contains(&w.folded.as_str()));
+    u.kind = if space {
+        Some(ListingKind::Space)
+    } else if expertise_noun || !u.engagement.is_empty() {
+        // Ways of working with people ("consultancy", "a thesis") are expertise.
+        Some(ListingKind::Expertise)
+    } else if facility_noun || facility_hint {
+        Some(ListingKind::Facility)
+    } else {
+        let facility_verb = words
+            .iter()
+            .any(|w| FACILITY_VERBS.contains(&w.folded.as_str()));
+        let expertise_verb = words
+            .iter()
+            .any(|w| EXPERTISE_VERBS.contains(&w.folded.as_str()));
+        match (facility_verb, expertise_verb) {
+            (true, false) => Some(ListingKind::Facility),
+            (false, true) => Some(ListingKind::Expertise),
+            _ => None,
+        }
+    };
+    // A bare space type without the word "space" still reads as a space.
+    if u.space_type.is_some() {
+        u.kind = Some(ListingKind::Space);
+    }
+}
+
+fn read_engagement(words: &mut [Word], u: &mut Understanding) {
+    for i in 0..words.len() {
+        if let Some((_, mode)) = ENGAGEMENTS.iter().find(|(w, _)| *w == words[i].folded) {
+            // "contract" alone is only research under contract when followed by it.
+            if *mode == EngagementMode::ContractResearch
+                && words[i].folded == "contract"
+                && words.get(i + 1).is_none_or(|w| w.folded != "research")
+            {
+                continue;
+            }
+            if !u.engagement.contains(mode) {
+                u.engagement.push(*mode);
+            }
+            words[i].used = true;
+            let next = words
+                .get(i + 1)
+                .map(|w| w.folded.clone())
+                .unwrap_or_default();
+            if (words[i].folded == "contract"
+                || ["project", "projects", "progetto"].contains(&next.as_str())
+                || (words[i].folded == "tesi" && next == "di"))
+                && let Some(next) = words.get_mut(i + 1)
+            {
+                next.used = true;
+            }
+            if words[i].folded == "congiunto"
+                && let Some(k) = i.checked_sub(1)
+                && words[k].folded == "progetto"
+            {
+                words[k].used = true;
+            }
+        }
+    }
+}
+
+/// Drops the verb right after "who can", "chi può", "I need to", "someone to": it says
+/// what the person wants done, which the kind already carries.
+fn drop_request_verbs(words: &mut [Word]) {
+    for i in 0..words.len() {
+        let lead = words[i].folded.as_str();
+        let next = words.get(i + 1).map(|w| w.folded.as_str()).unwrap_or("");
+        let verb_at = match (lead, next) {
+            ("who", "can")
+            | ("who", "could")
+            | ("chi", "puo")
+            | ("chi", "possa")
+            | ("chi", "sa") => Some(i + 2),
+            ("someone", "to")
+            | ("somebody", "to")
+            | ("need", "to")
+            | ("want", "to")
+            | ("qualcuno", "che") => Some(i + 2),
+            ("chi", _) if FACILITY_VERBS.contains(&next) || EXPERTISE_VERBS.contains(&next) => {
+                Some(i + 1)
+            }
+            _ => None,
+        };
+        if let Some(at) = verb_at
+            && let Some(verb) = words.get_mut(at)
+            && (FACILITY_VERBS.contains(&verb.folded.as_str())
+                || EXPERTISE_VERBS.contains(&verb.folded.as_str())
+                || [
+                    "do",
+                    "make",
+                    "fare",
+                    "run",
+                    "perform",
+                    "carry",
+                    "eseguire",
+                    "effettuare",
+                ]
+                .contains(&verb.folded.as_str()))
+        {
+            verb.used = true;
+        }
+    }
+}
+
+/// Reads a question asked on `today`.
+pub fn understand(text: &str, today: NaiveDate) -> Understanding {
+    let mut words = words(text);
+    let mut u = Understanding {
+        language: language_of(&words),
+        ..Understanding::default()
+    };
+    read_price(&mut words, &mut u);
+    read_capacity(&mut words, &mut u);
+    read_date(&mut words, &mut u, today);
+    read_place(&mut words, &mut u);
+    drop_request_verbs(&mut words);
+    read_engagement(&mut words, &mut u);
+    read_kind(&mut words, &mut u);
+    let topic: Vec<&str> = words
+        .iter()
+        .filter(|w| !w.used && !FILLER.contains(&w.folded.as_str()) && !w.folded.is_empty())
+        .filter(|w| w.folded.chars().any(char::is_alphanumeric))
+        .map(|w| w.typed.as_str())
+        .collect();
+    if !topic.is_empty() {
+        u.topic = Some(topic.join(" ").to_lowercase());
+    }
+    u
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "understand_tests.rs"]
+mod tests;
