@@ -5,4 +5,7 @@
 //! The engine knows nothing of HTTP, HTML or Discord, nor of storage: it talks to
 //! `domain` only.
 
+pub mod engine;
 pub mod understand;
+
+pub use engine::{Answer, Card, Engine, Suggestion};

@@ -326,6 +326,11 @@ fn routes(
         secure_cookies: public_url.starts_with("https://"),
         session_ttl_seconds: i64::from(settings.session_days) * 86_400,
         public_url: public_url.to_owned(),
+        engine: bot::Engine::new(hub.clone(), public_url),
+        chat_limit: AuthRateLimit::per_minute_saying(
+            settings.chat_messages_per_minute,
+            "too many chat messages from your address; wait a minute and try again",
+        ),
     };
     let service = api::service(state, public_url);
     let spec = service.spec();

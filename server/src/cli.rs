@@ -22,7 +22,7 @@ pub struct Cli {
     /// A TOML file with any of: bind, data_dir, database_url, public_url, demo,
     /// auth_attempts_per_minute, max_body_bytes, session_days, shutdown_grace_seconds,
     /// webhook_allow_private, webhook_timeout_seconds, delivery_max_attempts,
-    /// delivery_retry_base_ms.
+    /// delivery_retry_base_ms, chat_messages_per_minute.
     #[arg(long, global = true, env = "PONTE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
@@ -104,6 +104,9 @@ struct ServeArgs {
     /// (at most an hour), and never less than a receiver's Retry-After. [default: 2000]
     #[arg(long, env = "PONTE_DELIVERY_RETRY_BASE_MS", value_name = "MS")]
     delivery_retry_base_ms: Option<u64>,
+    /// Chat messages allowed per minute per client address. [default: 30]
+    #[arg(long, env = "PONTE_CHAT_MESSAGES_PER_MINUTE", value_name = "N")]
+    chat_messages_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -258,6 +261,12 @@ fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, app::BoxEr
         .or(file.delivery_retry_base_ms)
     {
         settings.delivery_retry_base_ms = value;
+    }
+    if let Some(value) = serve
+        .and_then(|s| s.chat_messages_per_minute)
+        .or(file.chat_messages_per_minute)
+    {
+        settings.chat_messages_per_minute = value;
     }
     if let Some(url) = &settings.public_url
         && !(url.starts_with("http://") || url.starts_with("https://"))

@@ -36,6 +36,8 @@ pub struct Settings {
     pub delivery_max_attempts: u32,
     /// The first retry waits up to this long, each further one up to twice as long.
     pub delivery_retry_base_ms: u64,
+    /// Chat messages per minute per client address.
+    pub chat_messages_per_minute: u32,
 }
 
 impl Settings {
@@ -54,6 +56,7 @@ impl Settings {
             webhook_timeout_seconds: 10,
             delivery_max_attempts: 8,
             delivery_retry_base_ms: 2_000,
+            chat_messages_per_minute: 30,
         }
     }
 
@@ -90,6 +93,7 @@ pub struct FileSettings {
     pub webhook_timeout_seconds: Option<u64>,
     pub delivery_max_attempts: Option<u32>,
     pub delivery_retry_base_ms: Option<u64>,
+    pub chat_messages_per_minute: Option<u32>,
 }
 
 impl FileSettings {

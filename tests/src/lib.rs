@@ -83,6 +83,7 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -
     settings.webhook_timeout_seconds = 2;
     settings.delivery_retry_base_ms = 200;
     settings.delivery_max_attempts = 4;
+    settings.chat_messages_per_minute = 10_000;
     settings
 }
 

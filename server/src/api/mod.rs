@@ -3,6 +3,7 @@
 //! rule, including who may call what, is the domain's.
 
 mod accounts;
+mod chat;
 mod circles;
 mod listings;
 mod organisations;
@@ -24,6 +25,9 @@ pub struct ApiState {
     pub session_ttl_seconds: i64,
     /// Base of links handed out (unsubscribe links).
     pub public_url: String,
+    /// The conversation engine behind `POST /chat`.
+    pub engine: bot::Engine,
+    pub chat_limit: AuthRateLimit,
 }
 
 pub type Api = (
@@ -33,6 +37,7 @@ pub type Api = (
     search::SearchApi,
     circles::CirclesApi,
     subscriptions::SubscriptionsApi,
+    chat::ChatApi,
 );
 
 pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
@@ -53,7 +58,10 @@ pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
             circles::CirclesApi {
                 state: state.clone(),
             },
-            subscriptions::SubscriptionsApi { state },
+            subscriptions::SubscriptionsApi {
+                state: state.clone(),
+            },
+            chat::ChatApi { state },
         ),
         "Ponte API",
         env!("CARGO_PKG_VERSION"),
@@ -116,5 +124,6 @@ pub fn access_policies() -> &'static [(&'static str, Access)] {
         ("get_inbox", Access::SignedIn),
         ("mark_inbox_read", Access::SignedIn),
         ("inbox_not_interested", Access::SignedIn),
+        ("chat", Access::Public),
     ]
 }

@@ -145,6 +145,7 @@ impl<'a> FromRequest<'a> for AnyCaller {
 #[derive(Clone)]
 pub struct AuthRateLimit {
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    refusal: &'static str,
 }
 
 impl AuthRateLimit {
@@ -152,6 +153,15 @@ impl AuthRateLimit {
         let quota = Quota::per_minute(NonZeroU32::new(attempts.max(1)).unwrap_or(NonZeroU32::MIN));
         AuthRateLimit {
             limiter: Arc::new(RateLimiter::keyed(quota)),
+            refusal: "too many sign-in or sign-up attempts from your address; wait a minute and try again",
+        }
+    }
+
+    /// The same per-address limit, refusing with `refusal`.
+    pub fn per_minute_saying(attempts: u32, refusal: &'static str) -> Self {
+        AuthRateLimit {
+            refusal,
+            ..Self::per_minute(attempts)
         }
     }
 
@@ -164,10 +174,7 @@ impl AuthRateLimit {
             self.limiter.retain_recent();
         }
         self.limiter.check_key(&address).map_err(|_| {
-            ApiError::TooManyRequests(Json(ErrorBody::new(
-                "rate_limited",
-                "too many sign-in or sign-up attempts from your address; wait a minute and try again",
-            )))
+            ApiError::TooManyRequests(Json(ErrorBody::new("rate_limited", self.refusal)))
         })
     }
 }
