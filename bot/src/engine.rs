@@ -56,7 +56,8 @@ pub struct Answer {
     /// How the question was understood, in words.
     pub understood: String,
     pub cards: Vec<Card>,
-    /// The search that ran (after any relaxation), as `GET /search` parameters.
+    /// The search as understood, as `GET /search` parameters (`relaxed` says what was
+    /// dropped from it to find the cards when nothing matched exactly).
     pub search: Option<SearchQuery>,
     /// What was dropped to find something, in words.
     pub relaxed: Vec<String>,
@@ -95,6 +96,7 @@ enum Intent {
     Cheaper,
     OnlyIn(String),
     AlsoIn(String),
+    SwitchKind(ListingKind),
     Search(Understanding),
 }
 
@@ -197,6 +199,15 @@ fn intent(text: &str, state: &State, today: chrono::NaiveDate) -> Intent {
             ],
         ) {
             return Intent::Cheaper;
+        }
+        if says(
+            &words,
+            &["instead", "invece", "rather", "what about", "e gli", "e le"],
+        ) {
+            let understood = understand(text, today);
+            if let (Some(kind), None) = (understood.kind, understood.topic.as_deref()) {
+                return Intent::SwitchKind(kind);
+            }
         }
         if let Some(place) = place_after(
             text,
@@ -632,6 +643,17 @@ impl Engine {
                 self.run(caller, &id, &mut state, search, message, true)
                     .await?
             }
+            Intent::SwitchKind(kind) => {
+                let mut search = state.search.clone().unwrap_or_default();
+                search.cursor = None;
+                search.kinds = vec![kind];
+                if kind != ListingKind::Space {
+                    search.space_types.clear();
+                    search.min_capacity = None;
+                }
+                self.run(caller, &id, &mut state, search, message, true)
+                    .await?
+            }
             Intent::MoreLikeThis => self.similar(caller, &id, &state).await?,
             Intent::Save { for_circle } => self.save(caller, &id, &state, for_circle).await?,
             Intent::Search(understanding) => {
@@ -768,8 +790,8 @@ impl Engine {
         let understood = describe(&search, Some(&page), language);
         state.search = Some(search.clone());
         let mut relaxed = Vec::new();
-        let (shown_search, shown_page) = if page.total > 0 {
-            (search.clone(), page)
+        let shown_page = if page.total > 0 {
+            page
         } else {
             if record_miss {
                 let json = serde_json::to_string(&search).unwrap_or_default();
@@ -780,16 +802,13 @@ impl Engine {
             let mut found = None;
             for (label, candidate) in relaxations(&search, language) {
                 relaxed.push(label);
-                let page = self.hub.search(caller, candidate.clone()).await?;
+                let page = self.hub.search(caller, candidate).await?;
                 if page.total > 0 {
-                    found = Some((candidate, page));
+                    found = Some(page);
                     break;
                 }
             }
-            match found {
-                Some(found) => found,
-                None => (search.clone(), page),
-            }
+            found.unwrap_or(page)
         };
         let cards: Vec<Card> = shown_page
             .hits
@@ -846,7 +865,7 @@ impl Engine {
             text,
             understood,
             cards,
-            search: Some(shown_search),
+            search: Some(search),
             relaxed,
             total: count,
             suggestions,

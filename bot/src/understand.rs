@@ -356,6 +356,9 @@ const FILLER: &[&str] = &[
     "rent",
     "renting",
     "hire",
+    "instead",
+    "rather",
+    "invece",
     // Italian
     "cerco",
     "cerchiamo",

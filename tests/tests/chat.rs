@@ -123,6 +123,20 @@ async fn chat(backend: Backend) {
             .is_some_and(|s| s.contains(&json!("sign_in_to_save")))
     );
 
+    let first = answer["conversation"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let answer = ask(&app, &Auth::Anonymous, "experts instead", Some(&first)).await;
+    assert_eq!(answer["search"]["kind"], json!(["expertise"]), "{answer}");
+    assert_eq!(answer["search"]["q"], "fatigue carbon-fibre parts");
+    assert_eq!(answer["search"]["near"], "Bologna");
+    let answer = ask(&app, &Auth::Anonymous, "more like this", Some(&first)).await;
+    assert!(
+        answer["text"].as_str().unwrap_or_default().contains("like"),
+        "{answer}"
+    );
+
     // Italian, with price and head count.
     let answer = ask(
         &app,

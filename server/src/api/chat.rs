@@ -65,7 +65,8 @@ pub struct ChatReply {
     pub cards: Vec<ChatCard>,
     /// Send it back with the next message to refine this search.
     pub conversation: String,
-    /// The search that ran, with the parameter names of `GET /search`.
+    /// The search as understood, with the parameter names of `GET /search` (`relaxed`
+    /// says what was dropped from it to find the cards when nothing matched exactly).
     pub search: Option<SearchParameters>,
     /// What was dropped to find something when nothing matched exactly.
     pub relaxed: Vec<String>,
