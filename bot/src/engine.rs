@@ -380,6 +380,9 @@ fn search_from(u: &Understanding) -> SearchQuery {
         min_capacity: u.min_capacity,
         available_on: u.available_on,
         engagement: u.engagement.clone(),
+        sort: u
+            .cheapest_first
+            .then_some(domain::search::SearchSort::Price),
         limit: Some(CARDS),
         ..SearchQuery::default()
     }

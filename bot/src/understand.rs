@@ -35,6 +35,8 @@ pub struct Understanding {
     pub min_capacity: Option<i64>,
     pub available_on: Option<NaiveDate>,
     pub engagement: Vec<EngagementMode>,
+    /// "cheap", "economico": sort by price.
+    pub cheapest_first: bool,
 }
 
 /// One word of the question: as typed, and folded for matching.
@@ -356,6 +358,8 @@ const FILLER: &[&str] = &[
     "rent",
     "renting",
     "hire",
+    "aiuta",
+    "aiutano",
     "instead",
     "rather",
     "invece",
@@ -759,6 +763,20 @@ const ENGAGEMENTS: &[(&str, EngagementMode)] = &[
     ("course", EngagementMode::Training),
     ("formazione", EngagementMode::Training),
     ("corso", EngagementMode::Training),
+];
+
+/// Asking for the cheapest: results sorted by price.
+const CHEAP: &[&str] = &[
+    "cheap",
+    "cheapest",
+    "inexpensive",
+    "affordable",
+    "economico",
+    "economici",
+    "economica",
+    "economiche",
+    "conveniente",
+    "convenienti",
 ];
 
 const PRICE_CUES: &[&str] = &[
@@ -1445,9 +1463,25 @@ pub fn understand(text: &str, today: NaiveDate) -> Understanding {
     drop_request_verbs(&mut words);
     read_engagement(&mut words, &mut u);
     read_kind(&mut words, &mut u);
+    for word in words.iter_mut().filter(|w| !w.used) {
+        if CHEAP.contains(&word.folded.as_str()) {
+            u.cheapest_first = true;
+            word.used = true;
+        }
+    }
+    // "CE", "EMC", "NDT": acronyms typed in capitals are topic words even when they
+    // spell a filler word.
+    let acronym = |w: &Word| {
+        w.typed.chars().count() >= 2
+            && w.typed
+                .chars()
+                .all(|c| c.is_uppercase() || c.is_ascii_digit())
+    };
     let topic: Vec<&str> = words
         .iter()
-        .filter(|w| !w.used && !FILLER.contains(&w.folded.as_str()) && !w.folded.is_empty())
+        .filter(|w| {
+            !w.used && (acronym(w) || !FILLER.contains(&w.folded.as_str())) && !w.folded.is_empty()
+        })
         .filter(|w| w.folded.chars().any(char::is_alphanumeric))
         .map(|w| w.typed.as_str())
         .collect();

@@ -493,7 +493,7 @@ const CASES: &[Case] = &[
         Some("Turin"),
         Some(150),
         None,
-        Some("cheap"),
+        None,
     ),
     (
         "incubator space for a team of 6 in Rome",
@@ -1310,4 +1310,23 @@ fn dates_engagement_space_types_and_currencies() {
     let u = understand("sala riunioni a Parma", today);
     assert_eq!(u.space_type, Some(SpaceType::MeetingRoom));
     assert_eq!(u.language, Language::Italian);
+}
+
+#[test]
+fn acronyms_cheapness_and_helpers() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let u = understand(
+        "chi mi aiuta con la certificazione CE di una macchina?",
+        today,
+    );
+    assert_eq!(u.topic.as_deref(), Some("certificazione ce macchina"));
+    let u = understand("cheap desk Bologna", today);
+    assert!(u.cheapest_first);
+    assert_eq!(
+        (u.topic.as_deref(), u.place.as_deref()),
+        (None, Some("Bologna"))
+    );
+    let u = understand("uffici economici a Modena", today);
+    assert!(u.cheapest_first);
+    assert_eq!(u.topic, None);
 }
