@@ -23,6 +23,13 @@ pub enum Access {
     CircleFacilitator,
     /// Whoever may change the saved search: its owner, or its circle's facilitator.
     SubscriptionManager,
+    /// One of the two sides of an introduction: the firm that asked, or a member of the
+    /// organisation asked.
+    IntroductionParty,
+    /// A member of the organisation an introduction was asked of.
+    IntroductionOrganisation,
+    /// The account that asked for the introduction.
+    IntroductionRequester,
 }
 
 impl Access {
@@ -35,6 +42,9 @@ impl Access {
         Access::CircleMember,
         Access::CircleFacilitator,
         Access::SubscriptionManager,
+        Access::IntroductionParty,
+        Access::IntroductionOrganisation,
+        Access::IntroductionRequester,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +57,9 @@ impl Access {
             Access::CircleMember => "circle_member",
             Access::CircleFacilitator => "circle_facilitator",
             Access::SubscriptionManager => "subscription_manager",
+            Access::IntroductionParty => "introduction_party",
+            Access::IntroductionOrganisation => "introduction_organisation",
+            Access::IntroductionRequester => "introduction_requester",
         }
     }
 
@@ -64,6 +77,15 @@ impl Access {
             Access::CircleFacilitator => "Needs the signed-in facilitator of the learning circle.",
             Access::SubscriptionManager => {
                 "Needs the signed-in owner of the saved search (for a circle's, its facilitator)."
+            }
+            Access::IntroductionParty => {
+                "Needs the signed-in firm member who asked or a member of the organisation asked."
+            }
+            Access::IntroductionOrganisation => {
+                "Needs a signed-in member of the organisation the introduction was asked of."
+            }
+            Access::IntroductionRequester => {
+                "Needs the signed-in account that asked for the introduction."
             }
         }
     }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 mod hub;
 pub mod import;
+pub mod introductions;
 pub mod model;
 pub mod places;
 pub mod search;

@@ -475,3 +475,35 @@ named_enum!(
         Webhook => "webhook",
     }
 );
+
+named_enum!(
+    /// Where an introduction stands.
+    IntroductionStatus {
+        Requested => "requested",
+        Accepted => "accepted",
+        Declined => "declined",
+        Withdrawn => "withdrawn",
+        Expired => "expired",
+    }
+);
+
+named_enum!(
+    /// Why an organisation declines an introduction.
+    DeclineReason {
+        NotOurField => "not_our_field",
+        NoCapacity => "no_capacity",
+        NotAFit => "not_a_fit",
+        TooEarly => "too_early",
+        Spam => "spam",
+        Other => "other",
+    }
+);
+
+named_enum!(
+    /// What came of an accepted introduction.
+    IntroductionOutcome {
+        Met => "met",
+        AgreementSigned => "agreement_signed",
+        NoFollowUp => "no_follow_up",
+    }
+);

@@ -11,6 +11,7 @@ mod m20261128_000001_marketplace_core;
 mod m20261128_000002_search_misses;
 mod m20261128_000003_saved_searches;
 mod m20261128_000004_conversations;
+mod m20261128_000005_introductions;
 
 /// Every migration in application order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_search_misses::Migration),
             Box::new(m20261128_000003_saved_searches::Migration),
             Box::new(m20261128_000004_conversations::Migration),
+            Box::new(m20261128_000005_introductions::Migration),
         ]
     }
 }

@@ -137,6 +137,10 @@ async fn launch(
     .await?;
     tracing::info!(database = hub.backend_name(), "database connected");
     hub.allow_private_webhooks(settings.webhook_allow_private);
+    hub.set_introduction_policy(
+        settings.introduction_escalation_working_days,
+        settings.max_open_introductions,
+    );
 
     let acceptor = TcpListener::bind(settings.bind.clone())
         .into_acceptor()
@@ -300,13 +304,16 @@ async fn start_up(
             workers.delivery,
             workers.channels,
             DELIVERY_INTERVAL,
-            indexer_stopped
+            indexer_stopped.clone()
         ),
+        hub.run_escalations(ESCALATION_INTERVAL, indexer_stopped),
     );
 }
 
 /// How often saved searches are matched against new listings.
 const MATCHER_INTERVAL: Duration = Duration::from_millis(250);
+/// How often unanswered introductions are checked for escalation.
+const ESCALATION_INTERVAL: Duration = Duration::from_secs(60);
 /// How often due messages are looked for.
 const DELIVERY_INTERVAL: Duration = Duration::from_millis(250);
 

@@ -22,7 +22,8 @@ pub struct Cli {
     /// A TOML file with any of: bind, data_dir, database_url, public_url, demo,
     /// auth_attempts_per_minute, max_body_bytes, session_days, shutdown_grace_seconds,
     /// webhook_allow_private, webhook_timeout_seconds, delivery_max_attempts,
-    /// delivery_retry_base_ms, chat_messages_per_minute.
+    /// delivery_retry_base_ms, chat_messages_per_minute,
+    /// introduction_escalation_working_days, max_open_introductions.
     #[arg(long, global = true, env = "PONTE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
@@ -107,6 +108,17 @@ struct ServeArgs {
     /// Chat messages allowed per minute per client address. [default: 30]
     #[arg(long, env = "PONTE_CHAT_MESSAGES_PER_MINUTE", value_name = "N")]
     chat_messages_per_minute: Option<u32>,
+    /// Working days an introduction request may go unanswered before the brokers are
+    /// told. [default: 5]
+    #[arg(
+        long,
+        env = "PONTE_INTRODUCTION_ESCALATION_WORKING_DAYS",
+        value_name = "DAYS"
+    )]
+    introduction_escalation_working_days: Option<u32>,
+    /// Open introduction requests one account may have at a time. [default: 5]
+    #[arg(long, env = "PONTE_MAX_OPEN_INTRODUCTIONS", value_name = "N")]
+    max_open_introductions: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -267,6 +279,21 @@ fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, app::BoxEr
         .or(file.chat_messages_per_minute)
     {
         settings.chat_messages_per_minute = value;
+    }
+    if let Some(value) = serve
+        .and_then(|s| s.introduction_escalation_working_days)
+        .or(file.introduction_escalation_working_days)
+    {
+        settings.introduction_escalation_working_days = value;
+    }
+    if let Some(value) = serve
+        .and_then(|s| s.max_open_introductions)
+        .or(file.max_open_introductions)
+    {
+        if value == 0 {
+            return Err("at least 1 open introduction must be allowed".into());
+        }
+        settings.max_open_introductions = value;
     }
     if let Some(url) = &settings.public_url
         && !(url.starts_with("http://") || url.starts_with("https://"))

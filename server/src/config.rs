@@ -38,6 +38,10 @@ pub struct Settings {
     pub delivery_retry_base_ms: u64,
     /// Chat messages per minute per client address.
     pub chat_messages_per_minute: u32,
+    /// Working days an introduction may wait for an answer before brokers are told.
+    pub introduction_escalation_working_days: u32,
+    /// Open introduction requests allowed per account.
+    pub max_open_introductions: u32,
 }
 
 impl Settings {
@@ -57,6 +61,8 @@ impl Settings {
             delivery_max_attempts: 8,
             delivery_retry_base_ms: 2_000,
             chat_messages_per_minute: 30,
+            introduction_escalation_working_days: 5,
+            max_open_introductions: 5,
         }
     }
 
@@ -94,6 +100,8 @@ pub struct FileSettings {
     pub delivery_max_attempts: Option<u32>,
     pub delivery_retry_base_ms: Option<u64>,
     pub chat_messages_per_minute: Option<u32>,
+    pub introduction_escalation_working_days: Option<u32>,
+    pub max_open_introductions: Option<u32>,
 }
 
 impl FileSettings {

@@ -23,6 +23,8 @@ struct Fixture {
     token_id: String,
     circle: String,
     subscription: String,
+    firm: Auth,
+    introduction: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -69,7 +71,26 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     subscription.expect(201);
+    // A firm asks organisation A for an introduction to its published listing.
+    let (_, firm) = app.account("member@firm-c.example").await;
+    app.post(
+        "/api/v1/organisations",
+        &firm,
+        &json!({"kind": "firm", "name": "Firm C", "country": "IT"}),
+    )
+    .await
+    .expect(201);
+    let introduction = app
+        .post(
+            &format!("/api/v1/listings/{published}/introductions"),
+            &firm,
+            &json!({"message": "We need tests."}),
+        )
+        .await;
+    introduction.expect(201);
     Fixture {
+        firm,
+        introduction: introduction.id(),
         circle: circle.id(),
         subscription: subscription.id(),
         owner_id,
@@ -98,6 +119,7 @@ async fn snapshot(app: &TestApp, f: &Fixture) -> Value {
         format!("/api/v1/circles/{}", f.circle),
         format!("/api/v1/subscriptions/{}", f.subscription),
         "/api/v1/subscriptions".to_owned(),
+        format!("/api/v1/introductions/{}", f.introduction),
     ] {
         let reply = app.get(&path, &f.owner).await;
         state.push(json!({"path": path, "status": reply.status, "body": reply.body}));
@@ -134,6 +156,8 @@ fn concrete_path(path: &str, fixture: &Fixture) -> String {
         &fixture.published
     } else if path.starts_with("/tokens/") {
         &fixture.token_id
+    } else if path.starts_with("/introductions/") {
+        &fixture.introduction
     } else if path.starts_with("/circles/") {
         &fixture.circle
     } else if path.starts_with("/subscriptions/") {
@@ -222,6 +246,15 @@ async fn access_matrix(backend: Backend) {
                 Access::CircleFacilitator => {
                     excluded.push(("outsider", &f.stranger));
                     excluded.push(("member (not facilitator)", &f.editor));
+                }
+                Access::IntroductionParty => excluded.push(("outsider", &f.stranger)),
+                Access::IntroductionOrganisation => {
+                    excluded.push(("outsider", &f.stranger));
+                    excluded.push(("the firm that asked", &f.firm));
+                }
+                Access::IntroductionRequester => {
+                    excluded.push(("outsider", &f.stranger));
+                    excluded.push(("the organisation asked", &f.owner));
                 }
                 Access::Public | Access::SignedIn => {}
             }

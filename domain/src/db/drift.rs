@@ -37,6 +37,8 @@ fn entities() -> Vec<(String, Columns)> {
         entity_columns::<super::notification::Entity>(),
         entity_columns::<super::inbox_item::Entity>(),
         entity_columns::<super::conversation::Entity>(),
+        entity_columns::<super::introduction::Entity>(),
+        entity_columns::<super::introduction_event::Entity>(),
     ]
 }
 

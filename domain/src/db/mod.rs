@@ -9,6 +9,8 @@ pub mod circle_member;
 pub mod conversation;
 pub mod delivery;
 pub mod inbox_item;
+pub mod introduction;
+pub mod introduction_event;
 pub mod listing;
 pub mod membership;
 pub mod notification;

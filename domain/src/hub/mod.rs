@@ -49,6 +49,9 @@ struct Inner {
     matcher: Arc<dyn crate::subscriptions::SavedSearchMatcher>,
     /// Whether webhooks may target loopback, private and link-local addresses.
     private_webhooks_allowed: std::sync::atomic::AtomicBool,
+    /// (working days before an unanswered introduction is escalated, open requests
+    /// allowed per account).
+    introduction_policy: (std::sync::atomic::AtomicU32, std::sync::atomic::AtomicU32),
 }
 
 impl std::fmt::Debug for Hub {
@@ -118,6 +121,10 @@ impl Hub {
                 index_failure: std::sync::Mutex::new(None),
                 matcher: Arc::new(crate::subscriptions::StraightforwardMatcher::default()),
                 private_webhooks_allowed: std::sync::atomic::AtomicBool::new(false),
+                introduction_policy: (
+                    std::sync::atomic::AtomicU32::new(5),
+                    std::sync::atomic::AtomicU32::new(5),
+                ),
             }),
         })
     }
@@ -218,6 +225,12 @@ impl Hub {
         self.inner
             .private_webhooks_allowed
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn introduction_policy(
+        &self,
+    ) -> &(std::sync::atomic::AtomicU32, std::sync::atomic::AtomicU32) {
+        &self.inner.introduction_policy
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

@@ -5,6 +5,7 @@
 mod accounts;
 mod chat;
 mod circles;
+mod introductions;
 mod listings;
 mod organisations;
 mod search;
@@ -38,6 +39,7 @@ pub type Api = (
     circles::CirclesApi,
     subscriptions::SubscriptionsApi,
     chat::ChatApi,
+    introductions::IntroductionsApi,
 );
 
 pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
@@ -61,7 +63,10 @@ pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
             subscriptions::SubscriptionsApi {
                 state: state.clone(),
             },
-            chat::ChatApi { state },
+            chat::ChatApi {
+                state: state.clone(),
+            },
+            introductions::IntroductionsApi { state },
         ),
         "Ponte API",
         env!("CARGO_PKG_VERSION"),
@@ -125,5 +130,17 @@ pub fn access_policies() -> &'static [(&'static str, Access)] {
         ("mark_inbox_read", Access::SignedIn),
         ("inbox_not_interested", Access::SignedIn),
         ("chat", Access::Public),
+        ("request_introduction", Access::SignedIn),
+        ("list_introductions", Access::SignedIn),
+        ("get_introduction", Access::IntroductionParty),
+        ("accept_introduction", Access::IntroductionOrganisation),
+        ("decline_introduction", Access::IntroductionOrganisation),
+        ("withdraw_introduction", Access::IntroductionRequester),
+        ("add_introduction_message", Access::IntroductionParty),
+        ("record_introduction_outcome", Access::IntroductionParty),
+        ("list_stalled_introductions", Access::Broker),
+        ("nudge_introduction", Access::Broker),
+        ("close_introduction", Access::Broker),
+        ("introduction_report", Access::Broker),
     ]
 }
