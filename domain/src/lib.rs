@@ -11,6 +11,7 @@ pub mod circles;
 pub mod conversations;
 mod db;
 pub mod demo;
+pub mod discord_links;
 pub mod error;
 mod hub;
 pub mod import;

@@ -12,6 +12,7 @@ mod m20261128_000002_search_misses;
 mod m20261128_000003_saved_searches;
 mod m20261128_000004_conversations;
 mod m20261128_000005_introductions;
+mod m20261128_000006_discord_links;
 
 /// Every migration in application order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_saved_searches::Migration),
             Box::new(m20261128_000004_conversations::Migration),
             Box::new(m20261128_000005_introductions::Migration),
+            Box::new(m20261128_000006_discord_links::Migration),
         ]
     }
 }

@@ -39,6 +39,8 @@ fn entities() -> Vec<(String, Columns)> {
         entity_columns::<super::conversation::Entity>(),
         entity_columns::<super::introduction::Entity>(),
         entity_columns::<super::introduction_event::Entity>(),
+        entity_columns::<super::discord_account::Entity>(),
+        entity_columns::<super::discord_link_code::Entity>(),
     ]
 }
 

@@ -8,6 +8,8 @@ pub mod circle;
 pub mod circle_member;
 pub mod conversation;
 pub mod delivery;
+pub mod discord_account;
+pub mod discord_link_code;
 pub mod inbox_item;
 pub mod introduction;
 pub mod introduction_event;

@@ -5,6 +5,7 @@
 mod accounts;
 mod chat;
 mod circles;
+mod discord;
 mod introductions;
 mod listings;
 mod organisations;
@@ -40,6 +41,7 @@ pub type Api = (
     subscriptions::SubscriptionsApi,
     chat::ChatApi,
     introductions::IntroductionsApi,
+    discord::DiscordApi,
 );
 
 pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
@@ -66,7 +68,10 @@ pub fn service(state: ApiState, public_url: &str) -> OpenApiService<Api, ()> {
             chat::ChatApi {
                 state: state.clone(),
             },
-            introductions::IntroductionsApi { state },
+            introductions::IntroductionsApi {
+                state: state.clone(),
+            },
+            discord::DiscordApi { state },
         ),
         "Ponte API",
         env!("CARGO_PKG_VERSION"),
@@ -142,5 +147,8 @@ pub fn access_policies() -> &'static [(&'static str, Access)] {
         ("nudge_introduction", Access::Broker),
         ("close_introduction", Access::Broker),
         ("introduction_report", Access::Broker),
+        ("create_discord_link_code", Access::SignedIn),
+        ("get_discord_link", Access::SignedIn),
+        ("unlink_discord", Access::SignedIn),
     ]
 }
