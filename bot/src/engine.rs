@@ -73,6 +73,9 @@ pub struct Engine {
     hub: Hub,
     public_url: String,
     ttl: chrono::Duration,
+    /// Saved searches go to Discord (direct messages, or a circle's linked channel)
+    /// rather than the web inbox: set for conversations held on Discord.
+    saves_to_discord: bool,
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -515,7 +518,18 @@ impl Engine {
             hub,
             public_url: public_url.trim_end_matches('/').to_owned(),
             ttl: chrono::Duration::hours(2),
+            saves_to_discord: false,
         }
+    }
+
+    /// The same engine, saving searches so that their matches are pushed to Discord.
+    pub fn saving_to_discord(mut self) -> Engine {
+        self.saves_to_discord = true;
+        self
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     fn card(&self, hit: &SearchHit, language: Language) -> Card {
@@ -575,6 +589,19 @@ impl Engine {
         conversation: Option<&str>,
         message: &str,
     ) -> Result<Answer> {
+        self.reply_about(caller, conversation, message, None).await
+    }
+
+    /// Like [`Engine::reply`], for a question about one kind of listing (a `/expert`,
+    /// `/facility` or `/space` command): a new search looks for that kind whatever the
+    /// words say.
+    pub async fn reply_about(
+        &self,
+        caller: &Caller,
+        conversation: Option<&str>,
+        message: &str,
+        kind: Option<ListingKind>,
+    ) -> Result<Answer> {
         let message = message.trim();
         if message.chars().count() > MAX_MESSAGE_CHARS {
             return Err(Error::invalid(
@@ -594,7 +621,11 @@ impl Engine {
             None => (self.hub.new_conversation_id(), State::default()),
         };
         let today = chrono::Utc::now().date_naive();
-        let answer = match intent(message, &state, today) {
+        let mut intent = intent(message, &state, today);
+        if let (Intent::Search(understanding), Some(kind)) = (&mut intent, kind) {
+            understanding.kind = Some(kind);
+        }
+        let answer = match intent {
             Intent::Help => self.help(&id, &state, message),
             Intent::More => {
                 let mut search = state.search.clone().unwrap_or_default();
@@ -927,13 +958,13 @@ impl Engine {
         search.sort = None;
         search.limit = None;
         search.cursor = None;
-        let circle_id = if for_circle {
+        let circle = if for_circle {
             let circles = self.hub.list_circles(caller).await?;
             match circles
                 .into_iter()
                 .find(|c| c.facilitator_id == principal.account_id)
             {
-                Some(circle) => Some(circle.id),
+                Some(circle) => Some(circle),
                 None => {
                     let text = match language {
                         Language::English => {
@@ -949,6 +980,12 @@ impl Engine {
         } else {
             None
         };
+        let channel = match (&circle, self.saves_to_discord) {
+            (_, false) => DeliveryChannelKind::Inbox,
+            (None, true) => DeliveryChannelKind::DiscordDm,
+            (Some(circle), true) if circle.discord.is_some() => DeliveryChannelKind::DiscordChannel,
+            (Some(_), true) => DeliveryChannelKind::Inbox,
+        };
         let view = self
             .hub
             .create_subscription(
@@ -956,20 +993,34 @@ impl Engine {
                 NewSubscription {
                     search,
                     frequency: Frequency::Instant,
-                    channel: DeliveryChannelKind::Inbox,
+                    channel,
                     webhook_url: None,
                     max_items: None,
-                    circle_id: circle_id.clone(),
+                    circle_id: circle.as_ref().map(|c| c.id.clone()),
                 },
             )
             .await?;
-        let text = match (language, circle_id.is_some()) {
-            (Language::English, false) => "Saved. Every new match will reach your inbox.",
-            (Language::English, true) => {
+        let text = match (language, channel, circle.is_some()) {
+            (Language::English, DeliveryChannelKind::DiscordDm, _) => {
+                "Saved. Every new match will reach you here, by direct message."
+            }
+            (Language::Italian, DeliveryChannelKind::DiscordDm, _) => {
+                "Salvata. Ogni nuova offerta ti arriverà qui, in messaggio diretto."
+            }
+            (Language::English, DeliveryChannelKind::DiscordChannel, _) => {
+                "Saved for your circle. Every new match will be posted in its channel."
+            }
+            (Language::Italian, DeliveryChannelKind::DiscordChannel, _) => {
+                "Salvata per il tuo circolo. Ogni nuova offerta sarà pubblicata nel suo canale."
+            }
+            (Language::English, _, false) => "Saved. Every new match will reach your inbox.",
+            (Language::English, _, true) => {
                 "Saved for your circle. Every new match will reach its members' inboxes."
             }
-            (Language::Italian, false) => "Salvata. Ogni nuova offerta arriverà nella tua casella.",
-            (Language::Italian, true) => {
+            (Language::Italian, _, false) => {
+                "Salvata. Ogni nuova offerta arriverà nella tua casella."
+            }
+            (Language::Italian, _, true) => {
                 "Salvata per il tuo circolo. Ogni nuova offerta arriverà ai suoi membri."
             }
         };

@@ -469,10 +469,14 @@ named_enum!(
 );
 
 named_enum!(
-    /// Where a saved search's matches are delivered.
+    /// Where a saved search's matches are delivered: the web inbox, a webhook, a direct
+    /// message to the owner's linked Discord account, or the circle's linked Discord
+    /// channel.
     DeliveryChannelKind {
         Inbox => "inbox",
         Webhook => "webhook",
+        DiscordDm => "discord_dm",
+        DiscordChannel => "discord_channel",
     }
 );
 

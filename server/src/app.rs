@@ -169,8 +169,16 @@ async fn launch(
             lease: Duration::from_secs(settings.webhook_timeout_seconds * 2 + 30),
             ..DeliverySettings::default()
         },
-        channels: delivery_channels(&settings)?,
+        channels: delivery_channels(&settings, &public_url)?,
+        discord: discord_settings(&settings, &public_url),
+        public_url: public_url.clone(),
     };
+    hub.enable_discord_delivery(workers.discord.is_some());
+    if workers.discord.is_none() {
+        tracing::info!(
+            "Discord bot off: no Discord token configured (PONTE_DISCORD_TOKEN); Discord messages wait until one is"
+        );
+    }
     let startup = tokio::spawn(start_up(
         hub.clone(),
         settings.demo,
@@ -196,8 +204,16 @@ async fn launch(
         // Start-up work runs in transactions and the indexer commits atomically with its
         // checkpoint: stopping either leaves nothing half-written.
         let _ = stop_indexer.send(true);
-        startup.abort();
-        let _ = startup.await;
+        // Workers finish their step and return; the Discord bot closes its gateway
+        // connection. Only what does not stop in time (demo loading) is cut short.
+        let mut startup = startup;
+        if tokio::time::timeout(WORKERS_STOP_GRACE, &mut startup)
+            .await
+            .is_err()
+        {
+            startup.abort();
+            let _ = startup.await;
+        }
         hub.close().await?;
         tracing::info!("stopped");
         served.map_err(|error| -> BoxError { Box::new(error) })
@@ -209,16 +225,36 @@ async fn launch(
 struct Workers {
     delivery: DeliverySettings,
     channels: Channels,
+    discord: Option<bot::discord::DiscordSettings>,
+    public_url: String,
+}
+
+fn discord_settings(
+    settings: &Settings,
+    public_url: &str,
+) -> Option<bot::discord::DiscordSettings> {
+    Some(bot::discord::DiscordSettings {
+        token: settings.discord_token.clone()?,
+        api_base: settings.discord_api_base.clone(),
+        public_url: public_url.to_owned(),
+    })
 }
 
 /// The adapters for every delivery channel other than the inbox.
-fn delivery_channels(settings: &Settings) -> Result<Channels, BoxError> {
+fn delivery_channels(settings: &Settings, public_url: &str) -> Result<Channels, BoxError> {
     let mut channels: Channels = std::collections::HashMap::new();
     let webhooks = crate::webhooks::WebhookChannel::new(
         Duration::from_secs(settings.webhook_timeout_seconds),
         settings.webhook_allow_private,
     )?;
     channels.insert(DeliveryChannelKind::Webhook, Arc::new(webhooks));
+    // Without a bot, Discord messages have no adapter: they wait rather than fail.
+    if let Some(discord) = discord_settings(settings, public_url) {
+        let adapter: Arc<dyn domain::subscriptions::DeliveryChannel> =
+            Arc::new(bot::discord::DiscordDelivery::new(&discord)?);
+        channels.insert(DeliveryChannelKind::DiscordDm, adapter.clone());
+        channels.insert(DeliveryChannelKind::DiscordChannel, adapter);
+    }
     Ok(channels)
 }
 
@@ -306,9 +342,18 @@ async fn start_up(
             DELIVERY_INTERVAL,
             indexer_stopped.clone()
         ),
-        hub.run_escalations(ESCALATION_INTERVAL, indexer_stopped),
+        hub.run_escalations(ESCALATION_INTERVAL, indexer_stopped.clone()),
+        async {
+            if let Some(discord) = workers.discord {
+                let engine = bot::Engine::new(hub.clone(), &workers.public_url);
+                bot::discord::run_until_stopped(engine, discord, indexer_stopped).await;
+            }
+        },
     );
 }
+
+/// How long background workers get to finish after the server stopped serving.
+const WORKERS_STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// How often saved searches are matched against new listings.
 const MATCHER_INTERVAL: Duration = Duration::from_millis(250);

@@ -23,7 +23,8 @@ pub struct Cli {
     /// auth_attempts_per_minute, max_body_bytes, session_days, shutdown_grace_seconds,
     /// webhook_allow_private, webhook_timeout_seconds, delivery_max_attempts,
     /// delivery_retry_base_ms, chat_messages_per_minute,
-    /// introduction_escalation_working_days, max_open_introductions.
+    /// introduction_escalation_working_days, max_open_introductions, discord_token,
+    /// discord_api_base.
     #[arg(long, global = true, env = "PONTE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
@@ -119,6 +120,20 @@ struct ServeArgs {
     /// Open introduction requests one account may have at a time. [default: 5]
     #[arg(long, env = "PONTE_MAX_OPEN_INTRODUCTIONS", value_name = "N")]
     max_open_introductions: Option<u32>,
+    /// The Discord bot's token (Discord developer portal → your application → Bot).
+    /// With one, the bot runs inside the server and saved searches may deliver to
+    /// Discord; without one, nothing Discord-related starts.
+    #[arg(
+        long,
+        env = "PONTE_DISCORD_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    discord_token: Option<String>,
+    /// Talk to this base URL instead of https://discord.com (for a local Discord
+    /// stand-in in tests; discord.com itself is then made unreachable).
+    #[arg(long, env = "PONTE_DISCORD_API_BASE", value_name = "URL")]
+    discord_api_base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -294,6 +309,23 @@ fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, app::BoxEr
             return Err("at least 1 open introduction must be allowed".into());
         }
         settings.max_open_introductions = value;
+    }
+    settings.discord_token = serve
+        .and_then(|s| s.discord_token.clone())
+        .or(file.discord_token.clone())
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty());
+    settings.discord_api_base = serve
+        .and_then(|s| s.discord_api_base.clone())
+        .or(file.discord_api_base.clone())
+        .filter(|base| !base.trim().is_empty());
+    if let Some(base) = &settings.discord_api_base
+        && !(base.starts_with("http://") || base.starts_with("https://"))
+    {
+        return Err(format!(
+            "the Discord API base must start with http:// or https:// (got {base})"
+        )
+        .into());
     }
     if let Some(url) = &settings.public_url
         && !(url.starts_with("http://") || url.starts_with("https://"))

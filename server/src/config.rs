@@ -42,6 +42,10 @@ pub struct Settings {
     pub introduction_escalation_working_days: u32,
     /// Open introduction requests allowed per account.
     pub max_open_introductions: u32,
+    /// The Discord bot's token; without one nothing Discord-related starts.
+    pub discord_token: Option<String>,
+    /// Replaces https://discord.com for the bot (a stand-in on loopback in tests).
+    pub discord_api_base: Option<String>,
 }
 
 impl Settings {
@@ -63,6 +67,8 @@ impl Settings {
             chat_messages_per_minute: 30,
             introduction_escalation_working_days: 5,
             max_open_introductions: 5,
+            discord_token: None,
+            discord_api_base: None,
         }
     }
 
@@ -102,6 +108,8 @@ pub struct FileSettings {
     pub chat_messages_per_minute: Option<u32>,
     pub introduction_escalation_working_days: Option<u32>,
     pub max_open_introductions: Option<u32>,
+    pub discord_token: Option<String>,
+    pub discord_api_base: Option<String>,
 }
 
 impl FileSettings {

@@ -5,6 +5,7 @@
 //!
 //! It knows the API only through HTTP and the server's public entry points.
 
+pub mod discord_standin;
 pub mod receiver;
 
 use reqwest::Method;
@@ -466,6 +467,26 @@ impl TestApp {
             .await
             .unwrap_or_else(|error| panic!("grant role: {error}"));
         let _ = hub.close().await;
+    }
+
+    /// Stops the server and starts it again on the same data directory and database,
+    /// with the settings changed by `adjust`.
+    pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Settings)) {
+        if let Some(server) = self.server.take() {
+            server
+                .stop()
+                .await
+                .unwrap_or_else(|error| panic!("server stop: {error}"));
+        }
+        let database_url = (self.backend == Backend::Postgres).then(|| self.database_url.clone());
+        let mut settings = test_settings(self.data_dir.path(), database_url);
+        adjust(&mut settings);
+        let running = server::start(settings)
+            .await
+            .unwrap_or_else(|error| panic!("server restart: {error}"));
+        self.client = Client::new(running.address);
+        self.client.wait_ready(Duration::from_secs(120)).await;
+        self.server = Some(running);
     }
 
     pub async fn stop(mut self) {

@@ -49,6 +49,8 @@ struct Inner {
     matcher: Arc<dyn crate::subscriptions::SavedSearchMatcher>,
     /// Whether webhooks may target loopback, private and link-local addresses.
     private_webhooks_allowed: std::sync::atomic::AtomicBool,
+    /// Whether a Discord bot is configured, so saved searches may choose Discord.
+    discord_delivery: std::sync::atomic::AtomicBool,
     /// (working days before an unanswered introduction is escalated, open requests
     /// allowed per account).
     introduction_policy: (std::sync::atomic::AtomicU32, std::sync::atomic::AtomicU32),
@@ -121,6 +123,7 @@ impl Hub {
                 index_failure: std::sync::Mutex::new(None),
                 matcher: Arc::new(crate::subscriptions::StraightforwardMatcher::default()),
                 private_webhooks_allowed: std::sync::atomic::AtomicBool::new(false),
+                discord_delivery: std::sync::atomic::AtomicBool::new(false),
                 introduction_policy: (
                     std::sync::atomic::AtomicU32::new(5),
                     std::sync::atomic::AtomicU32::new(5),
@@ -224,6 +227,19 @@ impl Hub {
     pub fn private_webhooks_allowed(&self) -> bool {
         self.inner
             .private_webhooks_allowed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Declares that a Discord bot runs, so saved searches may deliver to Discord.
+    pub fn enable_discord_delivery(&self, enabled: bool) {
+        self.inner
+            .discord_delivery
+            .store(enabled, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn discord_delivery_enabled(&self) -> bool {
+        self.inner
+            .discord_delivery
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 

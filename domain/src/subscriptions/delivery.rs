@@ -92,8 +92,18 @@ pub struct OutgoingMessage {
     pub unsubscribe_url: String,
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
+    /// Where a Discord message goes: the owner's linked Discord user (`discord_dm`) or
+    /// the circle's linked channel (`discord_channel`); `None` when that link is gone.
+    pub discord_target: Option<DiscordTarget>,
     /// 1 for the first try.
     pub attempt: u32,
+}
+
+/// Where on Discord a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscordTarget {
+    DirectMessage { user_id: String },
+    Channel { channel_id: String },
 }
 
 /// Why a send failed, and whether trying again may help.
@@ -483,6 +493,27 @@ impl Hub {
             return Ok(None);
         }
         let frequency = frequency_of(&subscription)?;
+        let discord_target = match channel {
+            DeliveryChannelKind::DiscordDm => crate::db::discord_account::Entity::find()
+                .filter(
+                    crate::db::discord_account::Column::AccountId
+                        .eq(subscription.account_id.clone()),
+                )
+                .one(self.db())
+                .await?
+                .map(|link| DiscordTarget::DirectMessage {
+                    user_id: link.discord_user_id,
+                }),
+            DeliveryChannelKind::DiscordChannel => match &subscription.circle_id {
+                Some(circle_id) => crate::db::circle::Entity::find_by_id(circle_id.clone())
+                    .one(self.db())
+                    .await?
+                    .and_then(|circle| circle.discord_channel_id)
+                    .map(|channel_id| DiscordTarget::Channel { channel_id }),
+                None => None,
+            },
+            DeliveryChannelKind::Inbox | DeliveryChannelKind::Webhook => None,
+        };
         Ok(Some(OutgoingMessage {
             delivery_id: claimed.id.clone(),
             subscription_id: subscription.id.clone(),
@@ -493,6 +524,7 @@ impl Hub {
             unsubscribe_url: format!("{base}/unsubscribe/{}", subscription.unsubscribe_token),
             webhook_url: subscription.webhook_url.clone(),
             webhook_secret: subscription.webhook_secret.clone(),
+            discord_target,
             attempt: claimed.attempts.max(0) as u32,
         }))
     }

@@ -10,8 +10,8 @@ pub(crate) mod matcher;
 pub mod webhook_target;
 
 pub use delivery::{
-    Channels, DeliveryChannel, DeliveryReport, DeliverySettings, MessageItem, OutgoingMessage,
-    SendFailure,
+    Channels, DeliveryChannel, DeliveryReport, DeliverySettings, DiscordTarget, MessageItem,
+    OutgoingMessage, SendFailure,
 };
 pub use matcher::{SavedSearchMatcher, StraightforwardMatcher};
 
@@ -158,7 +158,14 @@ impl Hub {
                 .await
                 .map_err(|error| error.with_field("circle_id"))?;
         }
-        let webhook_url = self.channel_target(new.channel, new.webhook_url.as_deref())?;
+        let webhook_url = self
+            .channel_target(
+                &principal.account_id,
+                new.circle_id.as_deref(),
+                new.channel,
+                new.webhook_url.as_deref(),
+            )
+            .await?;
         let owned = subscription::Entity::find()
             .filter(subscription::Column::AccountId.eq(principal.account_id.clone()))
             .count(self.db())
@@ -278,7 +285,9 @@ impl Hub {
                 (None, DeliveryChannelKind::Webhook) => row.webhook_url.as_deref(),
                 (None, _) => None,
             };
-            let target = self.channel_target(channel, url)?;
+            let target = self
+                .channel_target(&row.account_id, row.circle_id.as_deref(), channel, url)
+                .await?;
             if target.is_some() && row.webhook_secret.is_none() {
                 active.webhook_secret = Set(Some(secrets::random_token("ponte_whsec_")?));
             }
@@ -470,27 +479,85 @@ impl Hub {
     }
 
     /// Checks the channel's target and returns the webhook URL to store (if any).
-    fn channel_target(
+    async fn channel_target(
         &self,
+        account_id: &str,
+        circle_id: Option<&str>,
         channel: DeliveryChannelKind,
         webhook_url: Option<&str>,
     ) -> Result<Option<String>> {
-        match (channel, webhook_url) {
-            (DeliveryChannelKind::Webhook, Some(url)) => Ok(Some(webhook_target::check(
-                url,
-                self.private_webhooks_allowed(),
-            )?)),
-            (DeliveryChannelKind::Webhook, None) => Err(Error::invalid(
-                "webhook_url",
-                "field_required",
-                "the webhook channel needs `webhook_url`",
-            )),
-            (_, Some(_)) => Err(Error::invalid(
+        if webhook_url.is_some() && channel != DeliveryChannelKind::Webhook {
+            return Err(Error::invalid(
                 "webhook_url",
                 "parameter_invalid",
                 "`webhook_url` applies to the webhook channel only",
-            )),
-            (_, None) => Ok(None),
+            ));
+        }
+        match channel {
+            DeliveryChannelKind::Inbox => Ok(None),
+            DeliveryChannelKind::Webhook => match webhook_url {
+                Some(url) => Ok(Some(webhook_target::check(
+                    url,
+                    self.private_webhooks_allowed(),
+                )?)),
+                None => Err(Error::invalid(
+                    "webhook_url",
+                    "field_required",
+                    "the webhook channel needs `webhook_url`",
+                )),
+            },
+            DeliveryChannelKind::DiscordDm | DeliveryChannelKind::DiscordChannel
+                if !self.discord_delivery_enabled() =>
+            {
+                Err(Error::invalid(
+                    "channel",
+                    "discord_not_configured",
+                    "this Ponte server has no Discord bot configured; choose `inbox` or `webhook`",
+                ))
+            }
+            DeliveryChannelKind::DiscordDm => {
+                if circle_id.is_some() {
+                    return Err(Error::invalid(
+                        "channel",
+                        "parameter_invalid",
+                        "a circle's saved search goes to the circle's Discord channel: choose `discord_channel`",
+                    ));
+                }
+                let linked = crate::db::discord_account::Entity::find()
+                    .filter(crate::db::discord_account::Column::AccountId.eq(account_id.to_owned()))
+                    .one(self.db())
+                    .await?;
+                match linked {
+                    Some(_) => Ok(None),
+                    None => Err(Error::invalid(
+                        "channel",
+                        "discord_not_linked",
+                        "link your Discord account first: get a code from POST /api/v1/me/discord-link-code and send `/link CODE` to the Ponte bot",
+                    )),
+                }
+            }
+            DeliveryChannelKind::DiscordChannel => {
+                let Some(circle_id) = circle_id else {
+                    return Err(Error::invalid(
+                        "channel",
+                        "parameter_invalid",
+                        "`discord_channel` delivers to a circle's linked channel: give `circle_id`, or choose `discord_dm`",
+                    ));
+                };
+                let linked = circle::Entity::find_by_id(circle_id.to_owned())
+                    .one(self.db())
+                    .await?
+                    .is_some_and(|c| c.discord_channel_id.is_some());
+                if linked {
+                    Ok(None)
+                } else {
+                    Err(Error::invalid(
+                        "channel",
+                        "circle_channel_not_linked",
+                        "the circle has no linked Discord channel; its facilitator links one first",
+                    ))
+                }
+            }
         }
     }
 

@@ -37,13 +37,17 @@ pub enum FrequencyParam {
 }
 
 /// inbox (your web inbox; for a circle, every member's), webhook (a signed POST to
-/// `webhook_url`).
+/// `webhook_url`), discord_dm (a direct message from the Ponte bot to your linked Discord
+/// account), discord_channel (a circle's linked Discord channel). The Discord channels
+/// need a server with the Discord bot configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
 #[oai(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelParam {
     Inbox,
     Webhook,
+    DiscordDm,
+    DiscordChannel,
 }
 
 impl From<FrequencyParam> for Frequency {
@@ -73,6 +77,8 @@ impl From<ChannelParam> for DeliveryChannelKind {
         match value {
             ChannelParam::Inbox => DeliveryChannelKind::Inbox,
             ChannelParam::Webhook => DeliveryChannelKind::Webhook,
+            ChannelParam::DiscordDm => DeliveryChannelKind::DiscordDm,
+            ChannelParam::DiscordChannel => DeliveryChannelKind::DiscordChannel,
         }
     }
 }
@@ -82,6 +88,8 @@ impl From<DeliveryChannelKind> for ChannelParam {
         match value {
             DeliveryChannelKind::Inbox => ChannelParam::Inbox,
             DeliveryChannelKind::Webhook => ChannelParam::Webhook,
+            DeliveryChannelKind::DiscordDm => ChannelParam::DiscordDm,
+            DeliveryChannelKind::DiscordChannel => ChannelParam::DiscordChannel,
         }
     }
 }
