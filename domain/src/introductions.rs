@@ -329,6 +329,7 @@ impl Hub {
             updated_at: Set(at),
             responded_at: Set(None),
             escalated_at: Set(None),
+            discord_noticed_at: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -1138,5 +1139,93 @@ mod tests {
         assert_eq!(median(vec![]), None);
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
+    }
+}
+
+/// An open request to announce on Discord to the organisation's linked members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntroductionNotice {
+    pub introduction_id: String,
+    pub listing_title: String,
+    pub listing_kind: String,
+    /// Where the firm is; its name stays hidden until the organisation accepts.
+    pub firm_place: String,
+    pub message: String,
+    /// The organisation's members who linked a Discord account.
+    pub discord_user_ids: Vec<String>,
+}
+
+impl Hub {
+    /// Open requests not yet announced on Discord, oldest first.
+    pub async fn introductions_awaiting_discord_notice(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<IntroductionNotice>> {
+        use sea_orm::QuerySelect;
+        let rows = introduction::Entity::find()
+            .filter(introduction::Column::Status.eq(IntroductionStatus::Requested.as_str()))
+            .filter(introduction::Column::DiscordNoticedAt.is_null())
+            .order_by_asc(introduction::Column::CreatedAt)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        let mut notices = Vec::with_capacity(rows.len());
+        for row in rows {
+            let listing = listing::Entity::find_by_id(row.listing_id.clone())
+                .one(self.db())
+                .await?;
+            let firm = organisation::Entity::find_by_id(row.requester_organisation_id.clone())
+                .one(self.db())
+                .await?;
+            let message = introduction_event::Entity::find()
+                .filter(introduction_event::Column::IntroductionId.eq(row.id.clone()))
+                .filter(introduction_event::Column::Kind.eq("requested"))
+                .one(self.db())
+                .await?
+                .and_then(|event| event.body)
+                .unwrap_or_default();
+            let members = organisation_members(self.db(), &row.organisation_id).await?;
+            let discord_user_ids = crate::db::discord_account::Entity::find()
+                .filter(crate::db::discord_account::Column::AccountId.is_in(members))
+                .order_by_asc(crate::db::discord_account::Column::DiscordUserId)
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|link| link.discord_user_id)
+                .collect();
+            notices.push(IntroductionNotice {
+                introduction_id: row.id,
+                listing_title: listing
+                    .as_ref()
+                    .map(|l| l.title.clone())
+                    .unwrap_or_default(),
+                listing_kind: listing.map(|l| l.kind).unwrap_or_default(),
+                firm_place: firm
+                    .map(|f| {
+                        [f.city, f.region, Some(f.country)]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
+                message,
+                discord_user_ids,
+            });
+        }
+        Ok(notices)
+    }
+
+    /// Records that a request was announced on Discord (to everyone who could be told).
+    pub async fn mark_introduction_discord_noticed(&self, id: &str) -> Result<()> {
+        introduction::Entity::update_many()
+            .col_expr(
+                introduction::Column::DiscordNoticedAt,
+                sea_orm::sea_query::Expr::value(now()),
+            )
+            .filter(introduction::Column::Id.eq(id.to_owned()))
+            .exec(self.db())
+            .await?;
+        Ok(())
     }
 }

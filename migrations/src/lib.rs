@@ -13,6 +13,7 @@ mod m20261128_000003_saved_searches;
 mod m20261128_000004_conversations;
 mod m20261128_000005_introductions;
 mod m20261128_000006_discord_links;
+mod m20261128_000007_introduction_discord_notices;
 
 /// Every migration in application order.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_conversations::Migration),
             Box::new(m20261128_000005_introductions::Migration),
             Box::new(m20261128_000006_discord_links::Migration),
+            Box::new(m20261128_000007_introduction_discord_notices::Migration),
         ]
     }
 }

@@ -161,6 +161,13 @@ async fn launch(
     let readiness = Arc::new(Readiness::default());
     let (failed_sender, failed_receiver) = oneshot::channel::<String>();
     let (stop_indexer, indexer_stopped) = tokio::sync::watch::channel(false);
+    let discord = match discord_settings(&settings, &public_url) {
+        Some(discord) => {
+            let adapter = Arc::new(bot::discord::DiscordDelivery::new(&discord)?);
+            Some((discord, adapter))
+        }
+        None => None,
+    };
     let workers = Workers {
         delivery: DeliverySettings {
             public_url: public_url.clone(),
@@ -169,8 +176,8 @@ async fn launch(
             lease: Duration::from_secs(settings.webhook_timeout_seconds * 2 + 30),
             ..DeliverySettings::default()
         },
-        channels: delivery_channels(&settings, &public_url)?,
-        discord: discord_settings(&settings, &public_url),
+        channels: delivery_channels(&settings, discord.as_ref().map(|(_, a)| a.clone()))?,
+        discord,
         public_url: public_url.clone(),
     };
     hub.enable_discord_delivery(workers.discord.is_some());
@@ -225,7 +232,11 @@ async fn launch(
 struct Workers {
     delivery: DeliverySettings,
     channels: Channels,
-    discord: Option<bot::discord::DiscordSettings>,
+    /// The bot's settings and the adapter it shares with delivery (one pace for both).
+    discord: Option<(
+        bot::discord::DiscordSettings,
+        Arc<bot::discord::DiscordDelivery>,
+    )>,
     public_url: String,
 }
 
@@ -241,7 +252,10 @@ fn discord_settings(
 }
 
 /// The adapters for every delivery channel other than the inbox.
-fn delivery_channels(settings: &Settings, public_url: &str) -> Result<Channels, BoxError> {
+fn delivery_channels(
+    settings: &Settings,
+    discord: Option<Arc<bot::discord::DiscordDelivery>>,
+) -> Result<Channels, BoxError> {
     let mut channels: Channels = std::collections::HashMap::new();
     let webhooks = crate::webhooks::WebhookChannel::new(
         Duration::from_secs(settings.webhook_timeout_seconds),
@@ -249,9 +263,8 @@ fn delivery_channels(settings: &Settings, public_url: &str) -> Result<Channels, 
     )?;
     channels.insert(DeliveryChannelKind::Webhook, Arc::new(webhooks));
     // Without a bot, Discord messages have no adapter: they wait rather than fail.
-    if let Some(discord) = discord_settings(settings, public_url) {
-        let adapter: Arc<dyn domain::subscriptions::DeliveryChannel> =
-            Arc::new(bot::discord::DiscordDelivery::new(&discord)?);
+    if let Some(discord) = discord {
+        let adapter: Arc<dyn domain::subscriptions::DeliveryChannel> = discord;
         channels.insert(DeliveryChannelKind::DiscordDm, adapter.clone());
         channels.insert(DeliveryChannelKind::DiscordChannel, adapter);
     }
@@ -344,9 +357,16 @@ async fn start_up(
         ),
         hub.run_escalations(ESCALATION_INTERVAL, indexer_stopped.clone()),
         async {
-            if let Some(discord) = workers.discord {
+            if let Some((discord, adapter)) = workers.discord {
                 let engine = bot::Engine::new(hub.clone(), &workers.public_url);
-                bot::discord::run_until_stopped(engine, discord, indexer_stopped).await;
+                tokio::join!(
+                    bot::discord::run_until_stopped(engine, discord, indexer_stopped.clone()),
+                    bot::discord::delivery::run_introduction_notices(
+                        hub.clone(),
+                        adapter,
+                        indexer_stopped
+                    ),
+                );
             }
         },
     );

@@ -332,6 +332,9 @@ async fn answers_links_saves_and_pushes(backend: Backend) {
     assert_eq!(pushed.authorization.as_deref(), Some("Bot standin-token"));
 
     // "Request introduction" opens a form; sending it makes the request for the firm.
+    // The university's member has linked Discord, to hear of requests there.
+    let member = 1_300_000_000_000_000_102_u64;
+    link_account(&app, &university, member).await;
     app.post(
         "/api/v1/organisations",
         &firm,
@@ -366,6 +369,7 @@ async fn answers_links_saves_and_pushes(backend: Backend) {
             )],
         )
         .await;
+    let notice_from = skip;
     let sent = stand_in
         .wait_for_request(skip, WAIT, |r| {
             r.path.ends_with(&format!("/{token}/callback"))
@@ -386,6 +390,74 @@ async fn answers_links_saves_and_pushes(backend: Backend) {
         "{}",
         introductions.text
     );
+    let introduction = introductions.body[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // The university's member linked on Discord hears of it, with buttons to answer.
+    let notice = stand_in
+        .wait_for_request(notice_from, WAIT, |r| {
+            r.path
+                == format!(
+                    "/api/v10/channels/{}/messages",
+                    dm_channel_of(&member.to_string())
+                )
+        })
+        .await
+        .unwrap_or_else(|| panic!("the organisation's member was not told"));
+    assert_no_mentions(&notice.body);
+    let answers = custom_ids(&notice.body);
+    assert!(
+        answers.contains(&format!("ponte:intro-accept:{introduction}"))
+            && answers.contains(&format!("ponte:intro-decline:{introduction}")),
+        "{answers:?}"
+    );
+    assert!(
+        !notice.body.to_string().contains("Officina Rossi"),
+        "the firm stays anonymous until accepted"
+    );
+    let member_place = dm_place(member);
+    let skip = stand_in.requests().await.len();
+    let token = stand_in
+        .press_button(
+            &member_place,
+            &format!("ponte:intro-decline:{introduction}"),
+        )
+        .await;
+    let reasons = stand_in
+        .wait_for_request(skip, WAIT, |r| {
+            r.path.ends_with(&format!("/{token}/callback"))
+        })
+        .await
+        .unwrap_or_else(|| panic!("no decline reasons"));
+    assert_eq!(
+        custom_ids(&reasons.body["data"]).len(),
+        6,
+        "{}",
+        reasons.body
+    );
+    let skip = stand_in.requests().await.len();
+    let token = stand_in
+        .press_button(&member_place, &format!("ponte:intro-accept:{introduction}"))
+        .await;
+    let accepted = stand_in
+        .wait_for_request(skip, WAIT, |r| {
+            r.path.ends_with(&format!("/{token}/callback"))
+        })
+        .await
+        .unwrap_or_else(|| panic!("no answer to accept"));
+    assert!(
+        accepted.body["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Accepted") && c.contains("Officina Rossi")),
+        "{}",
+        accepted.body
+    );
+    let seen = app
+        .get(&format!("/api/v1/introductions/{introduction}"), &firm)
+        .await;
+    assert_eq!(seen.body["status"], "accepted", "{}", seen.text);
 
     // Plain words in a direct message get an answer too.
     let skip = stand_in.requests().await.len();
@@ -426,8 +498,14 @@ async fn answers_links_saves_and_pushes(backend: Backend) {
 /// A new firm account linked to the Discord user `user`.
 async fn linked_firm(app: &TestApp, user: u64) -> Auth {
     let (_, firm) = app.account(&format!("{user}@firm.example")).await;
+    link_account(app, &firm, user).await;
+    firm
+}
+
+/// Links the account behind `auth` to the Discord user `user`, as `/link CODE` does.
+async fn link_account(app: &TestApp, auth: &Auth, user: u64) {
     let issued = app
-        .post("/api/v1/me/discord-link-code", &firm, &json!({}))
+        .post("/api/v1/me/discord-link-code", auth, &json!({}))
         .await;
     issued.expect(200);
     let code = issued.body["code"].as_str().unwrap_or_default().to_owned();
@@ -436,7 +514,6 @@ async fn linked_firm(app: &TestApp, user: u64) -> Auth {
         .await
         .unwrap_or_else(|error| panic!("link: {error}"));
     let _ = hub.close().await;
-    firm
 }
 
 /// Links `user` to a new firm account and saves a search for `query` delivered to

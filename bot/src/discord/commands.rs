@@ -1,7 +1,10 @@
 //! The slash commands, buttons and direct messages the bot answers. Each one runs
 //! through the conversation engine or the domain, exactly as the web does.
 
-use super::render::{self, INTRODUCE, INTRODUCTION_MODAL, MORE, SAVE, no_mentions};
+use super::render::{
+    self, ACCEPT_INTRODUCTION, DECLINE_INTRODUCTION, DECLINE_REASON, INTRODUCE, INTRODUCTION_MODAL,
+    MORE, SAVE, no_mentions,
+};
 use super::{BotError, BotState, Context};
 use domain::model::ListingKind;
 use domain::{Caller, Error, ErrorKind};
@@ -659,6 +662,17 @@ async fn on_button(
             .await?;
         return Ok(());
     }
+    if let Some(reply) = answer_introduction(state, component).await {
+        component
+            .create_response(
+                &ctx.http,
+                CreateInteractionResponse::Message(
+                    reply.ephemeral(true).allowed_mentions(no_mentions()),
+                ),
+            )
+            .await?;
+        return Ok(());
+    }
     let (conversation, instruction) = if let Some(conversation) = id.strip_prefix(MORE) {
         (conversation, "more")
     } else if let Some(conversation) = id.strip_prefix(SAVE) {
@@ -769,4 +783,57 @@ async fn on_modal(
         )
         .await?;
     Ok(())
+}
+
+/// An organisation member's answer to an introduction request from its buttons:
+/// accept, decline (then a reason), or `None` when the button is not one of these.
+async fn answer_introduction(
+    state: &BotState,
+    component: &ComponentInteraction,
+) -> Option<CreateInteractionResponseMessage> {
+    let id = component.data.custom_id.as_str();
+    let hub = state.engine.hub();
+    let caller = || caller_of(state, component.user.id);
+    if let Some(introduction) = id.strip_prefix(DECLINE_INTRODUCTION) {
+        return Some(
+            CreateInteractionResponseMessage::new()
+                .content("Why do you decline? The firm sees the reason, not who chose it.")
+                .components(render::decline_reasons(introduction)),
+        );
+    }
+    let text = if let Some(introduction) = id.strip_prefix(ACCEPT_INTRODUCTION) {
+        match caller().await {
+            Ok(caller) if caller.principal().is_some() => {
+                match hub.accept_introduction(&caller, introduction).await {
+                    Ok(view) => format!(
+                        "Accepted: you and {} now see each other's contacts in Ponte, and can write in the request's thread.",
+                        view.firm_name.unwrap_or_else(|| "the firm".into())
+                    ),
+                    Err(error) => explain(&error),
+                }
+            }
+            Ok(_) => HOW_TO_LINK.to_owned(),
+            Err(error) => explain(&error),
+        }
+    } else if let Some(rest) = id.strip_prefix(DECLINE_REASON) {
+        let (reason, introduction) = rest.split_once(':')?;
+        let reason = domain::model::DeclineReason::parse(reason).ok()?;
+        match caller().await {
+            Ok(caller) if caller.principal().is_some() => {
+                match hub
+                    .decline_introduction(&caller, introduction, reason, None)
+                    .await
+                {
+                    Ok(_) => "Declined. The firm is told, politely, with the reason you chose."
+                        .to_owned(),
+                    Err(error) => explain(&error),
+                }
+            }
+            Ok(_) => HOW_TO_LINK.to_owned(),
+            Err(error) => explain(&error),
+        }
+    } else {
+        return None;
+    };
+    Some(CreateInteractionResponseMessage::new().content(render::clip(&text, render::MAX_CONTENT)))
 }

@@ -4,6 +4,7 @@
 
 use super::render::{self, no_mentions};
 use super::{DiscordSettings, rest_client};
+use domain::introductions::IntroductionNotice;
 use domain::subscriptions::{DeliveryChannel, DiscordTarget, OutgoingMessage, SendFailure};
 use serenity::all::CreateMessage;
 use sha2::{Digest, Sha256};
@@ -288,6 +289,94 @@ pub fn message_body(message: &OutgoingMessage) -> Result<serde_json::Value, Send
         reason: format!("cannot write the message: {error}"),
     })
 }
+
+impl DiscordDelivery {
+    /// Tells one member of the organisation about an introduction request, by direct
+    /// message with accept and decline buttons.
+    pub async fn send_introduction_notice(
+        &self,
+        notice: &IntroductionNotice,
+        discord_user_id: &str,
+    ) -> Result<(), SendFailure> {
+        let target = DiscordTarget::DirectMessage {
+            user_id: discord_user_id.to_owned(),
+        };
+        let channel = self.channel_for(&target).await?;
+        let (content, embeds, components) = render::introduction_notice(notice);
+        let create = CreateMessage::new()
+            .content(content)
+            .embeds(embeds)
+            .components(components)
+            .allowed_mentions(no_mentions())
+            .nonce(serenity::all::Nonce::String(nonce_of(&format!(
+                "{}:{discord_user_id}",
+                notice.introduction_id
+            ))))
+            .enforce_nonce(true);
+        let body = serde_json::to_value(&create).map_err(|error| SendFailure::Permanent {
+            reason: format!("cannot write the message: {error}"),
+        })?;
+        self.call(
+            Some(&channel),
+            format!("{}/channels/{channel}/messages", self.api),
+            body,
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// Announces new introduction requests to the organisations' members on Discord, until
+/// `stop` flips. A request is marked announced once every linked member was told (or
+/// refused for good, e.g. closed DMs); a passing failure tries them all again later,
+/// under the same nonces.
+pub async fn run_introduction_notices(
+    hub: domain::Hub,
+    delivery: std::sync::Arc<DiscordDelivery>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(NOTICE_INTERVAL) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        let notices = match hub.introductions_awaiting_discord_notice(20).await {
+            Ok(notices) => notices,
+            Err(error) => {
+                tracing::error!(cause = %error.cause_chain(), "introduction notices failed; retrying");
+                continue;
+            }
+        };
+        for notice in notices {
+            let mut told_everyone = true;
+            for user in &notice.discord_user_ids {
+                match delivery.send_introduction_notice(&notice, user).await {
+                    Ok(()) => {}
+                    Err(SendFailure::Permanent { reason }) => {
+                        tracing::warn!(%reason, introduction = %notice.introduction_id, "a member cannot be told on Discord");
+                    }
+                    Err(SendFailure::Retry { reason, .. }) => {
+                        tracing::warn!(%reason, introduction = %notice.introduction_id, "introduction notice will be retried");
+                        told_everyone = false;
+                    }
+                }
+            }
+            if told_everyone
+                && let Err(error) = hub
+                    .mark_introduction_discord_noticed(&notice.introduction_id)
+                    .await
+            {
+                tracing::error!(cause = %error.cause_chain(), "cannot record an introduction notice");
+            }
+        }
+    }
+}
+
+/// How often new introduction requests are looked for.
+const NOTICE_INTERVAL: Duration = Duration::from_secs(1);
 
 #[async_trait::async_trait]
 impl DeliveryChannel for DiscordDelivery {

@@ -23,6 +23,10 @@ pub const MORE: &str = "ponte:more:";
 pub const SAVE: &str = "ponte:save:";
 pub const INTRODUCE: &str = "ponte:intro:";
 pub const INTRODUCTION_MODAL: &str = "ponte:intro-message:";
+pub const ACCEPT_INTRODUCTION: &str = "ponte:intro-accept:";
+pub const DECLINE_INTRODUCTION: &str = "ponte:intro-decline:";
+/// Followed by `<reason>:<introduction id>`.
+pub const DECLINE_REASON: &str = "ponte:intro-reason:";
 
 /// What Discord must never do with text Ponte sends: ping anybody.
 pub fn no_mentions() -> CreateAllowedMentions {
@@ -164,6 +168,74 @@ fn button(prefix: &str, argument: &str, label: &str, style: ButtonStyle) -> Crea
     CreateButton::new(id)
         .label(clip(label, MAX_BUTTON_LABEL))
         .style(style)
+}
+
+/// An introduction request as a direct message to a member of the organisation, with
+/// accept and decline buttons.
+pub fn introduction_notice(
+    notice: &domain::introductions::IntroductionNotice,
+) -> (String, Vec<CreateEmbed>, Vec<CreateActionRow>) {
+    let content = "A firm asks Ponte for an introduction to your organisation. Its name and contacts are shared only if you accept.".to_owned();
+    let place = if notice.firm_place.is_empty() {
+        String::new()
+    } else {
+        format!("A firm in {}", notice.firm_place)
+    };
+    let embed = CreateEmbed::new()
+        .title(clip(&notice.listing_title, MAX_EMBED_TITLE))
+        .description(clip(
+            format!("{place}\n\n{}", notice.message).trim(),
+            MAX_EMBED_DESCRIPTION.min(2_500),
+        ))
+        .footer(CreateEmbedFooter::new(clip(
+            &format!("{} · answer here or in Ponte", notice.listing_kind),
+            MAX_EMBED_FOOTER,
+        )));
+    let buttons = CreateActionRow::Buttons(vec![
+        button(
+            ACCEPT_INTRODUCTION,
+            &notice.introduction_id,
+            "Accept",
+            ButtonStyle::Success,
+        ),
+        button(
+            DECLINE_INTRODUCTION,
+            &notice.introduction_id,
+            "Decline",
+            ButtonStyle::Danger,
+        ),
+    ]);
+    (content, vec![embed], vec![buttons])
+}
+
+/// The reasons an organisation may give for declining, as buttons.
+pub fn decline_reasons(introduction_id: &str) -> Vec<CreateActionRow> {
+    use domain::model::DeclineReason;
+    let reasons = [
+        (DeclineReason::NotOurField, "Not our field"),
+        (DeclineReason::NoCapacity, "No capacity now"),
+        (DeclineReason::NotAFit, "Not a fit"),
+        (DeclineReason::TooEarly, "Too early"),
+        (DeclineReason::Spam, "Spam"),
+        (DeclineReason::Other, "Other"),
+    ];
+    reasons
+        .chunks(3)
+        .map(|row| {
+            CreateActionRow::Buttons(
+                row.iter()
+                    .map(|(reason, label)| {
+                        button(
+                            DECLINE_REASON,
+                            &format!("{}:{introduction_id}", reason.as_str()),
+                            label,
+                            ButtonStyle::Secondary,
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// A saved search's new matches as a Discord message.

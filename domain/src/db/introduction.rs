@@ -19,6 +19,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub responded_at: Option<DateTimeUtc>,
     pub escalated_at: Option<DateTimeUtc>,
+    /// When the request was announced to the organisation's members on Discord.
+    pub discord_noticed_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
