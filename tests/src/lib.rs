@@ -6,6 +6,7 @@
 //! It knows the API only through HTTP and the server's public entry points.
 
 pub mod receiver;
+pub mod webdriver;
 
 use reqwest::Method;
 use serde_json::{Value, json};
