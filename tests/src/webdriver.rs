@@ -92,7 +92,9 @@ impl Browser {
                 ],
             },
         }}});
-        let created = browser.call(reqwest::Method::POST, "/session", Some(capabilities)).await?;
+        let created = browser
+            .call(reqwest::Method::POST, "/session", Some(capabilities))
+            .await?;
         browser.session = created["sessionId"]
             .as_str()
             .ok_or_else(|| failed("no session id", &created))?
@@ -129,10 +131,7 @@ impl Browser {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|error| failed(path, error))?;
+        let response = request.send().await.map_err(|error| failed(path, error))?;
         let status = response.status();
         let body: Value = response.json().await.map_err(|error| failed(path, error))?;
         if !status.is_success() {
@@ -275,7 +274,11 @@ impl Browser {
     /// Writes a PNG of the visible page to `path`.
     pub async fn screenshot(&self, path: &Path) -> Result<(), BrowserError> {
         let encoded = self
-            .call(reqwest::Method::GET, &self.session_path("/screenshot"), None)
+            .call(
+                reqwest::Method::GET,
+                &self.session_path("/screenshot"),
+                None,
+            )
             .await?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(encoded.as_str().unwrap_or_default())

@@ -261,6 +261,7 @@ chat-all-results = { $count ->
     [one] See the result on the search page
    *[other] See all { $count } results on the search page
 }
+chat-search-as-asked = Open the search as you asked it, to refine it with filters
 chat-more = Show more
 chat-more-like-this = More like these
 chat-save = Save this search

@@ -261,6 +261,7 @@ chat-all-results = { $count ->
     [one] Vedi il risultato nella pagina di ricerca
    *[other] Vedi tutti i { $count } risultati nella pagina di ricerca
 }
+chat-search-as-asked = Apri la ricerca come l'hai chiesta, per affinarla con i filtri
 chat-more = Mostra altri
 chat-more-like-this = Altri simili
 chat-save = Salva questa ricerca

@@ -145,3 +145,28 @@ pub fn with_page_headers(mut response: Response) -> Response {
     }
     response.into_response()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    /// Escaping is only as good as its exceptions: no template may switch it off.
+    #[test]
+    fn no_template_marks_text_safe() {
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(directory).expect("the templates directory") {
+            let path = entry.expect("a directory entry").path();
+            let text = std::fs::read_to_string(&path).expect("a readable template");
+            let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            for marker in ["|safe", "|escape(\"none\")", "|e(\"none\")", "{%autoescape"] {
+                assert!(
+                    !squeezed.contains(marker),
+                    "{} switches escaping off ({marker})",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 7, "only {checked} templates found");
+    }
+}

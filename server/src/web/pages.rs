@@ -148,7 +148,6 @@ struct ProblemPage {
 fn problem(layout: Layout, status: StatusCode, message: Option<String>) -> Response {
     let t = &layout.t;
     let (heading, default_message) = match status.as_u16() {
-        400 => (t.t("problem-bad-request"), t.t("problem-bad-request-text")),
         401 => (t.t("problem-sign-in"), t.t("problem-sign-in-text")),
         403 => (t.t("problem-forbidden"), t.t("problem-forbidden-text")),
         404 => (t.t("problem-not-found"), t.t("problem-not-found-text")),
@@ -917,6 +916,8 @@ struct ChatAnswer {
     text: Vec<String>,
     cards: Vec<ChatCard>,
     relaxed: Vec<String>,
+    /// The cards come from a relaxed search, so the link opens the search as asked.
+    search_as_asked: bool,
     all_results_href: Option<String>,
     total: u64,
     follow_ups: Vec<Choice>,
@@ -1028,7 +1029,14 @@ pub async fn answer_chat(
     page.answer = Some(ChatAnswer {
         asked: message,
         understood: answer.understood.clone(),
-        text: paragraphs(&answer.text),
+        // The answer opens with how it understood the question, which the page shows
+        // in its own box.
+        text: paragraphs(
+            answer
+                .text
+                .strip_prefix(answer.understood.as_str())
+                .unwrap_or(&answer.text),
+        ),
         cards: answer
             .cards
             .iter()
@@ -1043,6 +1051,7 @@ pub async fn answer_chat(
             })
             .collect(),
         relaxed: answer.relaxed.clone(),
+        search_as_asked: !answer.relaxed.is_empty(),
         all_results_href: answer.search.as_ref().map(|search| {
             let pairs = search_form::pairs_of(search);
             format!(
