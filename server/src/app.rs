@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::http::auth::{AuthRateLimit, resolve_caller};
 use crate::http::body::limit_body;
 use crate::http::errors::{ApiError, ErrorBody, with_request_id};
+use crate::web;
 use domain::model::DeliveryChannelKind;
 use domain::subscriptions::{Channels, DeliverySettings};
 use domain::{Hub, HubOptions};
@@ -196,7 +197,10 @@ async fn launch(
         workers,
     ));
 
-    let app = routes(&settings, hub.clone(), readiness, &public_url);
+    let labels = web::labels().map_err(|error| -> BoxError {
+        format!("the portal's labels do not load: {error}").into()
+    })?;
+    let app = routes(&settings, hub.clone(), readiness, &public_url, labels);
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
     let task = tokio::spawn(async move {
         let stop = async move {
@@ -391,6 +395,7 @@ fn routes(
     hub: Hub,
     readiness: Arc<Readiness>,
     public_url: &str,
+    labels: poem::i18n::I18NResources,
 ) -> impl Endpoint<Output = Response> + use<> {
     let state = ApiState {
         hub: hub.clone(),
@@ -404,13 +409,18 @@ fn routes(
             "too many chat messages from your address; wait a minute and try again",
         ),
     };
+    let (state_hub, engine, chat_limit) = (
+        state.hub.clone(),
+        state.engine.clone(),
+        state.chat_limit.clone(),
+    );
     let service = api::service(state, public_url);
     let spec = service.spec();
     let docs = service.swagger_ui();
     let readiness_for_api = readiness.clone();
     let max_body = settings.max_body_bytes;
     let caller_hub = hub.clone();
-    Route::new()
+    let route = Route::new()
         .nest(
             "/api/v1",
             service.around(move |endpoint, request| {
@@ -443,8 +453,17 @@ fn routes(
             "/unsubscribe/:token",
             get(unsubscribe_page).data(hub.clone()),
         )
-        .at("/healthz", get(healthz).data(readiness).data(hub))
-        .at("/", get(home))
+        .at("/healthz", get(healthz).data(readiness).data(hub));
+    let portal = web::PortalState {
+        hub: state_hub,
+        engine,
+        labels: labels.clone(),
+        chat_limit,
+    };
+    web::mount(route, portal)
+        .around(move |endpoint, request| {
+            web::unknown_paths_as_pages(endpoint, request, labels.clone())
+        })
         .around(move |endpoint, request| {
             let hub = caller_hub.clone();
             async move {
@@ -512,19 +531,6 @@ async fn unsubscribe_page(
              <meta name=\"viewport\" content=\"width=device-width\"><title>{heading} · Ponte</title></head>\
              <body><main><h1>{heading}</h1><p>{text}</p><p><a href=\"/\">Ponte</a></p></main></body></html>"
         ))
-}
-
-#[handler]
-fn home() -> Response {
-    poem::Response::builder()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Ponte</title></head>\
-             <body><main><h1>Ponte</h1><p>The regional one-stop shop for university and \
-             industry collaboration.</p><p><a href=\"/api/docs\">API documentation</a> · \
-             <a href=\"/api/openapi.json\">OpenAPI spec</a> · <a href=\"/healthz\">health</a></p>\
-             </main></body></html>",
-        )
 }
 
 #[handler]

@@ -7,6 +7,7 @@
 
 pub mod discord_standin;
 pub mod receiver;
+pub mod webdriver;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -229,6 +230,34 @@ impl Client {
             body,
             text,
         }
+    }
+
+    /// Posts an HTML form (`application/x-www-form-urlencoded`) as a browser would.
+    pub async fn form(
+        &self,
+        path: &str,
+        auth: &Auth,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in fields {
+            body.append_pair(name, value);
+        }
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.finish());
+        match auth {
+            Auth::Anonymous => {}
+            Auth::Cookie(cookie) => request = request.header("cookie", cookie),
+            Auth::Bearer(token) => request = request.bearer_auth(token),
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(request.send().await).await
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Reply {

@@ -1,0 +1,334 @@
+//! The public portal in a real browser: Debian's Chromium, driven over WebDriver, on the
+//! demo data. A visitor searches from the home page, narrows by place and kind, opens a
+//! listing, switches to Italian; every key page is checked at desktop and phone (360 px)
+//! widths for horizontal overflow, and screenshots are written to
+//! `<target>/tmp/portal-screenshots/` (the path is printed).
+//!
+//! Without `/usr/bin/chromium` or `/usr/bin/chromedriver` the test says SKIPPED on
+//! standard error and does nothing else; `.ci/run` installs both.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tests::webdriver::{Browser, BrowserError};
+use tests::{Backend, TestApp};
+
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (360, 780);
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("portal-screenshots");
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|error| panic!("cannot create {}: {error}", dir.display()));
+    dir
+}
+
+async fn start_browser(width: u32, height: u32) -> Option<Browser> {
+    match Browser::start(width, height).await {
+        Ok(browser) => Some(browser),
+        Err(BrowserError::Missing(what)) => {
+            eprintln!(
+                "SKIPPED: chromium/chromedriver not found ({what}); the browser tests did not run"
+            );
+            None
+        }
+        Err(error) => panic!("the browser did not start: {error}"),
+    }
+}
+
+fn check<T>(result: Result<T, BrowserError>, what: &str) -> T {
+    result.unwrap_or_else(|error| panic!("{what}: {error}"))
+}
+
+async fn wait_for_url(browser: &Browser, what: &str, accept: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let url = check(browser.current_url().await, "current url");
+        if accept(&url) {
+            return url;
+        }
+        assert!(Instant::now() < deadline, "never reached {what}; at {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    let element = check(browser.find(css).await, css);
+    check(browser.text(&element).await, css)
+}
+
+/// The page fits the window: nothing sticks out sideways (no horizontal scrolling).
+async fn assert_fits(browser: &Browser, page: &str, width: u32) {
+    let overflow = check(
+        browser
+            .script(
+                "const d = document.documentElement; \
+                 const wide = [...document.querySelectorAll('body *')] \
+                   .filter(e => e.getBoundingClientRect().right > d.clientWidth + 1) \
+                   .slice(0, 5).map(e => e.tagName + '.' + e.className); \
+                 return {scroll: d.scrollWidth, client: d.clientWidth, inner: window.innerWidth, wide: wide};",
+            )
+            .await,
+        "measure",
+    );
+    let inner = overflow["inner"].as_u64().unwrap_or_default();
+    assert_eq!(
+        inner,
+        u64::from(width),
+        "{page}: the window is not {width} px wide"
+    );
+    assert!(
+        overflow["scroll"].as_u64() <= overflow["client"].as_u64(),
+        "{page} scrolls sideways at {width} px: {overflow}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_finds_a_facility_near_bologna_and_reads_it_in_italian() {
+    let Some(browser) = start_browser(DESKTOP.0, DESKTOP.1).await else {
+        return;
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| settings.demo = true)
+        .await
+        .unwrap_or_else(|| panic!("SQLite is always available"));
+    let shots = screenshot_dir();
+    eprintln!("screenshots: {}", shots.display());
+    let base = app.base.clone();
+
+    // The home page, in English (the browser's default language here).
+    check(browser.goto(&format!("{base}/")).await, "home");
+    assert_eq!(
+        text_of(&browser, ".searchbar button[type=submit]").await,
+        "Search"
+    );
+    let holdings = text_of(&browser, "#holdings-heading").await;
+    assert!(holdings.starts_with("The marketplace holds"), "{holdings}");
+    assert!(
+        !check(browser.find_all(".cards .card").await, "newest").is_empty(),
+        "no newest listings on the home page"
+    );
+    check(
+        browser
+            .full_page_screenshot(&shots.join("home-desktop.png"), DESKTOP.0, DESKTOP.1)
+            .await,
+        "screenshot",
+    );
+
+    // Search from the home page.
+    let q = check(browser.find("#q").await, "search box");
+    check(browser.type_into(&q, "computing").await, "type");
+    let submit = check(
+        browser.find(".searchbar button[type=submit]").await,
+        "button",
+    );
+    check(browser.click(&submit).await, "search");
+    wait_for_url(&browser, "the search page", |url| {
+        url.contains("/search?q=computing")
+    })
+    .await;
+    let everywhere = text_of(&browser, "#results-heading").await;
+    assert!(everywhere.ends_with("results"), "{everywhere}");
+
+    // Narrow by place and kind with the form.
+    let near = check(browser.find("#near").await, "near");
+    check(browser.type_into(&near, "Bologna").await, "type place");
+    let facility = check(
+        browser.find("input[name=kind][value=facility]").await,
+        "kind box",
+    );
+    check(browser.click(&facility).await, "tick facility");
+    let search = check(
+        browser.find(".search-form .searchbar button").await,
+        "button",
+    );
+    check(browser.click(&search).await, "search again");
+    wait_for_url(&browser, "the filtered search", |url| {
+        url.contains("near=Bologna") && url.contains("kind=facility")
+    })
+    .await;
+    let heading = text_of(&browser, "#results-heading").await;
+    let count: u64 = heading
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {heading:?}"));
+    assert!(count >= 1, "nothing found near Bologna: {heading}");
+    assert!(
+        text_of(&browser, ".near").await.contains("Bologna"),
+        "the place is not shown as understood"
+    );
+    let kinds = check(browser.find_all(".results .card .kind").await, "kinds");
+    assert!(!kinds.is_empty());
+    for kind in &kinds {
+        assert_eq!(
+            check(browser.text(kind).await, "kind"),
+            "FACILITY OR SERVICE"
+        );
+    }
+    let ticked = check(
+        browser.find("input[name=kind][value=facility]").await,
+        "kind box",
+    );
+    assert_eq!(
+        check(browser.attribute(&ticked, "checked").await, "checked").as_deref(),
+        Some("true"),
+        "the form forgot the chosen kind"
+    );
+    check(
+        browser
+            .full_page_screenshot(&shots.join("search-desktop.png"), DESKTOP.0, DESKTOP.1)
+            .await,
+        "screenshot",
+    );
+    let search_url = check(browser.current_url().await, "url");
+
+    // Open the first result.
+    let first = check(browser.find(".results .card h3 a").await, "first result");
+    let title = check(browser.text(&first).await, "title");
+    check(browser.click(&first).await, "open listing");
+    let listing_url =
+        wait_for_url(&browser, "a listing page", |url| url.contains("/listings/")).await;
+    assert_eq!(text_of(&browser, "h1").await, title);
+    assert!(
+        text_of(&browser, "#introduction-heading").await == "Request an introduction",
+        "no introduction box"
+    );
+    let organisation_link = check(browser.find(".listing .org a").await, "organisation link");
+    let organisation_href =
+        check(browser.attribute(&organisation_link, "href").await, "href").unwrap_or_default();
+    assert!(
+        organisation_href.starts_with("/organisations/"),
+        "{organisation_href}"
+    );
+    let sign_in = check(
+        browser.find(".listing-actions a.button").await,
+        "sign-in link",
+    );
+    let href = check(browser.attribute(&sign_in, "href").await, "href").unwrap_or_default();
+    assert!(href.starts_with("/login?next=%2Flistings%2F"), "{href}");
+    check(
+        browser
+            .full_page_screenshot(&shots.join("listing-desktop.png"), DESKTOP.0, DESKTOP.1)
+            .await,
+        "screenshot",
+    );
+
+    // Switch to Italian: the same page comes back in Italian, and stays so.
+    let italiano = check(
+        browser.find(".language-switch button[value=it]").await,
+        "Italiano",
+    );
+    check(browser.click(&italiano).await, "switch");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let lang = check(
+            browser
+                .script("return document.documentElement.lang;")
+                .await,
+            "lang",
+        );
+        if lang == "it" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never switched to Italian"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(check(browser.current_url().await, "url"), listing_url);
+    assert_eq!(
+        text_of(&browser, "#introduction-heading").await,
+        "Chiedi una presentazione"
+    );
+    check(browser.goto(&format!("{base}/")).await, "home");
+    assert_eq!(
+        text_of(&browser, ".searchbar button[type=submit]").await,
+        "Cerca"
+    );
+    check(
+        browser
+            .full_page_screenshot(
+                &shots.join("home-italian-desktop.png"),
+                DESKTOP.0,
+                DESKTOP.1,
+            )
+            .await,
+        "screenshot",
+    );
+
+    // The chat, answered on a page.
+    check(browser.goto(&format!("{base}/chat")).await, "chat");
+    let message = check(browser.find("#message").await, "chat box");
+    check(
+        browser
+            .type_into(&message, "cerco un laboratorio di calcolo vicino a Bologna")
+            .await,
+        "type",
+    );
+    let send = check(browser.find(".chat-form button[type=submit]").await, "send");
+    check(browser.click(&send).await, "send");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while check(browser.find_all(".understood").await, "answer").is_empty() {
+        assert!(Instant::now() < deadline, "the chat never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        text_of(&browser, ".understood h3").await,
+        "Come ti ho capito"
+    );
+    check(
+        browser
+            .full_page_screenshot(
+                &shots.join("chat-italian-desktop.png"),
+                DESKTOP.0,
+                DESKTOP.1,
+            )
+            .await,
+        "screenshot",
+    );
+
+    // Every key page on a phone, in both languages: nothing sticks out sideways.
+    check(browser.resize(PHONE.0, PHONE.1).await, "resize");
+    let pages = [
+        ("home", format!("{base}/")),
+        ("search", search_url.clone()),
+        ("listing", listing_url.clone()),
+        ("organisation", format!("{base}{organisation_href}")),
+        ("chat", format!("{base}/chat")),
+        ("not-found", format!("{base}/listings/none")),
+    ];
+    for language in ["it", "en"] {
+        if language == "en" {
+            check(browser.goto(&format!("{base}/")).await, "home");
+            let english = check(
+                browser.find(".language-switch button[value=en]").await,
+                "English",
+            );
+            check(browser.click(&english).await, "switch back");
+            wait_for_url(&browser, "home", |url| url.ends_with('/')).await;
+        }
+        for (name, url) in &pages {
+            check(browser.goto(url).await, name);
+            assert_fits(&browser, name, PHONE.0).await;
+            check(
+                browser
+                    .full_page_screenshot(
+                        &shots.join(format!("{name}-{language}-phone.png")),
+                        PHONE.0,
+                        PHONE.1,
+                    )
+                    .await,
+                "screenshot",
+            );
+        }
+    }
+    // And at desktop width.
+    check(browser.resize(DESKTOP.0, DESKTOP.1).await, "resize");
+    for (name, url) in &pages {
+        check(browser.goto(url).await, name);
+        assert_fits(&browser, name, DESKTOP.0).await;
+    }
+    eprintln!("screenshots written to {}", shots.display());
+    drop(browser);
+    app.stop().await;
+}
