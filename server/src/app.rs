@@ -4,7 +4,7 @@
 
 use crate::api::{self, ApiState};
 use crate::config::Settings;
-use crate::http::auth::{AuthRateLimit, resolve_caller};
+use crate::http::auth::{AccountRateLimit, AuthRateLimit, resolve_caller};
 use crate::http::body::limit_body;
 use crate::http::errors::{ApiError, ErrorBody, with_request_id};
 use crate::web;
@@ -200,7 +200,17 @@ async fn launch(
     let labels = web::labels().map_err(|error| -> BoxError {
         format!("the portal's labels do not load: {error}").into()
     })?;
-    let app = routes(&settings, hub.clone(), readiness, &public_url, labels);
+    let form_key =
+        web::csrf::FormKey::load_or_create(settings.form_key.as_deref(), &settings.data_dir)
+            .map_err(|error| -> BoxError { error.into() })?;
+    let app = routes(
+        &settings,
+        hub.clone(),
+        readiness,
+        &public_url,
+        labels,
+        form_key,
+    );
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
     let task = tokio::spawn(async move {
         let stop = async move {
@@ -396,10 +406,12 @@ fn routes(
     readiness: Arc<Readiness>,
     public_url: &str,
     labels: poem::i18n::I18NResources,
+    form_key: web::csrf::FormKey,
 ) -> impl Endpoint<Output = Response> + use<> {
     let state = ApiState {
         hub: hub.clone(),
         auth_limit: AuthRateLimit::per_minute(settings.auth_attempts_per_minute),
+        account_limit: AccountRateLimit::per_minute(settings.auth_attempts_per_minute),
         secure_cookies: public_url.starts_with("https://"),
         session_ttl_seconds: i64::from(settings.session_days) * 86_400,
         public_url: public_url.to_owned(),
@@ -409,11 +421,17 @@ fn routes(
             "too many chat messages from your address; wait a minute and try again",
         ),
     };
-    let (state_hub, engine, chat_limit) = (
-        state.hub.clone(),
-        state.engine.clone(),
-        state.chat_limit.clone(),
-    );
+    let portal = web::PortalState {
+        hub: state.hub.clone(),
+        engine: state.engine.clone(),
+        labels: labels.clone(),
+        chat_limit: state.chat_limit.clone(),
+        auth_limit: state.auth_limit.clone(),
+        account_limit: state.account_limit.clone(),
+        form_key,
+        secure_cookies: state.secure_cookies,
+        session_ttl_seconds: state.session_ttl_seconds,
+    };
     let service = api::service(state, public_url);
     let spec = service.spec();
     let docs = service.swagger_ui();
@@ -454,15 +472,16 @@ fn routes(
             get(unsubscribe_page).data(hub.clone()),
         )
         .at("/healthz", get(healthz).data(readiness).data(hub));
-    let portal = web::PortalState {
-        hub: state_hub,
-        engine,
-        labels: labels.clone(),
-        chat_limit,
-    };
+    let (form_key, secure_cookies) = (portal.form_key.clone(), portal.secure_cookies);
     web::mount(route, portal)
         .around(move |endpoint, request| {
-            web::unknown_paths_as_pages(endpoint, request, labels.clone())
+            web::unknown_paths_as_pages(
+                endpoint,
+                request,
+                labels.clone(),
+                form_key.clone(),
+                secure_cookies,
+            )
         })
         .around(move |endpoint, request| {
             let hub = caller_hub.clone();

@@ -24,7 +24,7 @@ pub struct Cli {
     /// webhook_allow_private, webhook_timeout_seconds, delivery_max_attempts,
     /// delivery_retry_base_ms, chat_messages_per_minute,
     /// introduction_escalation_working_days, max_open_introductions, discord_token,
-    /// discord_api_base.
+    /// discord_api_base, form_key.
     #[arg(long, global = true, env = "PONTE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
@@ -134,6 +134,15 @@ struct ServeArgs {
     /// stand-in in tests; discord.com itself is then made unreachable).
     #[arg(long, env = "PONTE_DISCORD_API_BASE", value_name = "URL")]
     discord_api_base: Option<String>,
+    /// The key that signs the web forms' CSRF tokens (32 characters or more). Without
+    /// one, a random key is generated on first start and kept in <data dir>/form.key.
+    #[arg(
+        long,
+        env = "PONTE_FORM_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    form_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -319,6 +328,15 @@ fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, app::BoxEr
         .and_then(|s| s.discord_api_base.clone())
         .or(file.discord_api_base.clone())
         .filter(|base| !base.trim().is_empty());
+    settings.form_key = serve
+        .and_then(|s| s.form_key.clone())
+        .or(file.form_key.clone())
+        .filter(|key| !key.trim().is_empty());
+    if let Some(key) = &settings.form_key
+        && key.trim().len() < 32
+    {
+        return Err("the form key must be at least 32 characters long".into());
+    }
     if let Some(base) = &settings.discord_api_base
         && !(base.starts_with("http://") || base.starts_with("https://"))
     {

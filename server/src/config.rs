@@ -46,6 +46,9 @@ pub struct Settings {
     pub discord_token: Option<String>,
     /// Replaces https://discord.com for the bot (a stand-in on loopback in tests).
     pub discord_api_base: Option<String>,
+    /// The key that signs the portal's form tokens (at least 32 characters); without
+    /// one, a random key is generated once and kept in `<data_dir>/form.key`.
+    pub form_key: Option<String>,
 }
 
 impl Settings {
@@ -69,6 +72,7 @@ impl Settings {
             max_open_introductions: 5,
             discord_token: None,
             discord_api_base: None,
+            form_key: None,
         }
     }
 
@@ -110,6 +114,7 @@ pub struct FileSettings {
     pub max_open_introductions: Option<u32>,
     pub discord_token: Option<String>,
     pub discord_api_base: Option<String>,
+    pub form_key: Option<String>,
 }
 
 impl FileSettings {

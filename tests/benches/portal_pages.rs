@@ -72,6 +72,14 @@ async fn run(rounds: usize) {
         .build()
         .expect("http client");
     let base = app.base.clone();
+    // The chat form needs the visitor cookie and form token a browser would hold.
+    let (visitor, token) = app.form_token("/chat", &Auth::Anonymous).await;
+    let visitor_cookie = match visitor {
+        Auth::Cookie(cookie) => cookie,
+        _ => String::new(),
+    };
+    let chat_form =
+        format!("csrf_token={token}&message=cerco+un+laboratorio+di+calcolo+vicino+a+Bologna");
     let pages: Vec<(&str, reqwest::Method, String, Option<&str>)> = vec![
         ("home", reqwest::Method::GET, "/".into(), None),
         (
@@ -127,7 +135,7 @@ async fn run(rounds: usize) {
             "chat, question answered",
             reqwest::Method::POST,
             "/chat".into(),
-            Some("message=cerco+un+laboratorio+di+calcolo+vicino+a+Bologna"),
+            Some(chat_form.as_str()),
         ),
         (
             "not found (404)",
@@ -153,6 +161,7 @@ async fn run(rounds: usize) {
             if let Some(form) = form {
                 request = request
                     .header("content-type", "application/x-www-form-urlencoded")
+                    .header("cookie", visitor_cookie.as_str())
                     .body(form.to_string());
             }
             let begun = Instant::now();

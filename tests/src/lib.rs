@@ -530,3 +530,140 @@ impl TestApp {
         }
     }
 }
+
+/// A browser-like visitor of the portal: keeps the cookies the server sets and the form
+/// token of the last page it read, and posts forms with that token as a page would.
+pub struct Visitor<'a> {
+    client: &'a Client,
+    cookies: Vec<(String, String)>,
+    /// The `csrf_token` of the last page read (empty before any).
+    pub token: String,
+}
+
+/// The `csrf_token` value in a page's first form, if any.
+pub fn form_token(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(client: &'a Client) -> Self {
+        Visitor {
+            client,
+            cookies: Vec::new(),
+            token: String::new(),
+        }
+    }
+
+    /// The cookies held, as a request would send them.
+    pub fn auth(&self) -> Auth {
+        if self.cookies.is_empty() {
+            Auth::Anonymous
+        } else {
+            Auth::Cookie(
+                self.cookies
+                    .iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Takes in what a reply sets: cookies (`Max-Age=0` removes) and the form token.
+    pub fn absorb(&mut self, reply: &Reply) {
+        for header in reply.headers.get_all("set-cookie") {
+            let Ok(text) = header.to_str() else { continue };
+            let Some((name, rest)) = text.split_once('=') else {
+                continue;
+            };
+            let value = rest.split(';').next().unwrap_or_default().to_owned();
+            self.cookies.retain(|(n, _)| n != name);
+            if !text.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value));
+            }
+        }
+        if let Some(token) = form_token(&reply.text) {
+            self.token = token;
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let reply = self.client.get(path, &self.auth()).await;
+        self.absorb(&reply);
+        reply
+    }
+
+    /// Posts a form with the held token, as the page's form would.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = self.token.clone();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        let reply = self.client.form(path, &self.auth(), &all, &[]).await;
+        self.absorb(&reply);
+        reply
+    }
+
+    /// Posts exactly `fields` with extra `headers` (no token added).
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let reply = self.client.form(path, &self.auth(), fields, headers).await;
+        self.absorb(&reply);
+        reply
+    }
+
+    /// Signs up through the form and stays signed in.
+    pub async fn sign_up(&mut self, email: &str, name: &str) -> Reply {
+        self.get("/signup").await;
+        let reply = self
+            .post(
+                "/signup",
+                &[
+                    ("email", email),
+                    ("display_name", name),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, 303, "sign-up failed: {}", reply.text);
+        reply
+    }
+}
+
+impl Client {
+    /// Reads `path` as `auth` and returns the cookies to post with (a new visitor's
+    /// cookie added) and the page's form token, for posting one of its forms.
+    pub async fn form_token(&self, path: &str, auth: &Auth) -> (Auth, String) {
+        let reply = self.get(path, auth).await;
+        let token = form_token(&reply.text)
+            .unwrap_or_else(|| panic!("no form token on {path}: {}", reply.text));
+        let mut cookies: Vec<String> = match auth {
+            Auth::Cookie(cookie) => vec![cookie.clone()],
+            _ => Vec::new(),
+        };
+        for header in reply.headers.get_all("set-cookie") {
+            if let Ok(text) = header.to_str() {
+                cookies.push(text.split(';').next().unwrap_or_default().to_owned());
+            }
+        }
+        let auth = if cookies.is_empty() {
+            auth.clone()
+        } else {
+            Auth::Cookie(cookies.join("; "))
+        };
+        (auth, token)
+    }
+}

@@ -209,12 +209,16 @@ async fn every_page_answers_with_html_and_the_security_headers() {
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
     assert!(!css.text.contains("@import") && !css.text.contains("url(http"));
     // The chat form posts to the portal and answers on a page.
+    let (visitor, token) = m.app.form_token("/chat", &Auth::Anonymous).await;
     let answer = m
         .app
         .form(
             "/chat",
-            &Auth::Anonymous,
-            &[("message", "who can do fatigue testing near Bologna?")],
+            &visitor,
+            &[
+                ("csrf_token", token.as_str()),
+                ("message", "who can do fatigue testing near Bologna?"),
+            ],
             &[],
         )
         .await;
@@ -322,12 +326,17 @@ async fn the_language_follows_the_browser_and_the_switch_remembers_it() {
     );
 
     // The switch sets a cookie and goes back where it was, without leaving the site.
+    let (visitor, token) = m.app.form_token("/", &Auth::Anonymous).await;
     let switched = m
         .app
         .form(
             "/language",
-            &Auth::Anonymous,
-            &[("lang", "it"), ("back", "/search?q=fatigue")],
+            &visitor,
+            &[
+                ("csrf_token", token.as_str()),
+                ("lang", "it"),
+                ("back", "/search?q=fatigue"),
+            ],
             &[],
         )
         .await;
@@ -364,8 +373,12 @@ async fn the_language_follows_the_browser_and_the_switch_remembers_it() {
             .app
             .form(
                 "/language",
-                &Auth::Anonymous,
-                &[("lang", "en"), ("back", back)],
+                &visitor,
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("lang", "en"),
+                    ("back", back),
+                ],
                 &[],
             )
             .await;
@@ -375,8 +388,12 @@ async fn the_language_follows_the_browser_and_the_switch_remembers_it() {
         .app
         .form(
             "/language",
-            &Auth::Anonymous,
-            &[("lang", "xx"), ("back", "/")],
+            &visitor,
+            &[
+                ("csrf_token", token.as_str()),
+                ("lang", "xx"),
+                ("back", "/"),
+            ],
             &[],
         )
         .await;
@@ -516,12 +533,13 @@ async fn contacts_introductions_and_saved_searches_need_a_member() {
         "{}",
         visitor.text
     );
+    let (visitor_cookie, token) = m.app.form_token(&listing_path, &Auth::Anonymous).await;
     let anonymous_post = m
         .app
         .form(
             &format!("{listing_path}/introductions"),
-            &Auth::Anonymous,
-            &[("message", "hello")],
+            &visitor_cookie,
+            &[("csrf_token", token.as_str()), ("message", "hello")],
             &[],
         )
         .await;
@@ -550,13 +568,28 @@ async fn contacts_introductions_and_saved_searches_need_a_member() {
             .contains(&format!("action=\"{listing_path}/introductions\""))
     );
 
-    // A post from another site is refused and changes nothing.
-    let forged = m
+    // A post from another site is refused and changes nothing, even with a token;
+    // so is one without the page's token.
+    let (_, firm_form_token) = m.app.form_token(&listing_path, &firm).await;
+    let untokened = m
         .app
         .form(
             &format!("{listing_path}/introductions"),
             &firm,
             &[("message", "forged")],
+            &[],
+        )
+        .await;
+    assert_page(&untokened, 403);
+    let forged = m
+        .app
+        .form(
+            &format!("{listing_path}/introductions"),
+            &firm,
+            &[
+                ("csrf_token", firm_form_token.as_str()),
+                ("message", "forged"),
+            ],
             &[
                 ("origin", "https://evil.example"),
                 ("sec-fetch-site", "cross-site"),
@@ -577,7 +610,10 @@ async fn contacts_introductions_and_saved_searches_need_a_member() {
         .form(
             &format!("{listing_path}/introductions"),
             &firm,
-            &[("message", "We need fatigue tests on 40 brackets by March.")],
+            &[
+                ("csrf_token", firm_form_token.as_str()),
+                ("message", "We need fatigue tests on 40 brackets by March."),
+            ],
             &[
                 ("origin", m.app.base.as_str()),
                 ("sec-fetch-site", "same-origin"),
@@ -612,12 +648,16 @@ async fn contacts_introductions_and_saved_searches_need_a_member() {
     // A member without a firm is told why, and keeps what they wrote.
     let (_, _) = m.app.account("loner@example.org").await;
     let loner = m.app.sign_in("loner@example.org").await;
+    let (_, loner_token) = m.app.form_token(&listing_path, &loner).await;
     let refused = m
         .app
         .form(
             &format!("{listing_path}/introductions"),
             &loner,
-            &[("message", "Please introduce me")],
+            &[
+                ("csrf_token", loner_token.as_str()),
+                ("message", "Please introduce me"),
+            ],
             &[],
         )
         .await;
@@ -665,7 +705,10 @@ async fn contacts_introductions_and_saved_searches_need_a_member() {
         .form(
             "/search/save",
             &firm,
-            &[("query", "q=unobtainium&kind=facility")],
+            &[
+                ("csrf_token", firm_form_token.as_str()),
+                ("query", "q=unobtainium&kind=facility"),
+            ],
             &[],
         )
         .await;

@@ -6,9 +6,11 @@
 //! database is `indexer`'s.
 
 pub(crate) mod indexer;
+mod unmet;
 
 pub use indexer::{IndexStatus, RebuildProgress};
 pub use search_index::{MatchKind, MatchedTerm, Snippet};
+pub use unmet::UnmetDemand;
 
 use crate::access::Caller;
 use crate::db::search_miss;

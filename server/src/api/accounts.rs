@@ -2,7 +2,7 @@
 
 use super::ApiState;
 use super::wire::{Account, Credentials, IssuedToken, NewAccount, NewToken, Token};
-use crate::http::auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE, SignedIn};
+use crate::http::auth::SignedIn;
 use crate::http::body::JsonBody;
 use crate::http::errors::ApiError;
 use poem::web::RemoteAddr;
@@ -93,6 +93,7 @@ impl AccountsApi {
         body: JsonBody<Credentials>,
     ) -> Result<SignedInResponse, ApiError> {
         self.state.auth_limit.check(peer)?;
+        self.state.account_limit.check(&body.0.email)?;
         let (secret, account) = self
             .state
             .hub
@@ -176,14 +177,6 @@ impl AccountsApi {
 impl ApiState {
     /// The `Set-Cookie` value for a session (an empty secret with age 0 clears it).
     pub fn session_cookie(&self, secret: &str, max_age_seconds: i64) -> String {
-        if self.secure_cookies {
-            format!(
-                "{SECURE_SESSION_COOKIE}={secret}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax; Secure"
-            )
-        } else {
-            format!(
-                "{SESSION_COOKIE}={secret}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax"
-            )
-        }
+        crate::http::auth::session_cookie(self.secure_cookies, secret, max_age_seconds)
     }
 }

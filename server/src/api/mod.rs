@@ -13,7 +13,7 @@ mod search;
 mod subscriptions;
 pub mod wire;
 
-use crate::http::auth::AuthRateLimit;
+use crate::http::auth::{AccountRateLimit, AuthRateLimit};
 use domain::{Access, Hub};
 use poem_openapi::OpenApiService;
 
@@ -22,6 +22,8 @@ use poem_openapi::OpenApiService;
 pub struct ApiState {
     pub hub: Hub,
     pub auth_limit: AuthRateLimit,
+    /// Sign-in attempts per account, shared with the portal's sign-in form.
+    pub account_limit: AccountRateLimit,
     /// Served over HTTPS: session cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
     pub session_ttl_seconds: i64,

@@ -178,3 +178,60 @@ impl AuthRateLimit {
         })
     }
 }
+
+/// The `Set-Cookie` value for a session (an empty secret with age 0 clears it):
+/// HttpOnly and SameSite=Lax always; over HTTPS also Secure, under the `__Host-` name.
+pub fn session_cookie(secure: bool, secret: &str, max_age_seconds: i64) -> String {
+    if secure {
+        format!(
+            "{SECURE_SESSION_COOKIE}={secret}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax; Secure"
+        )
+    } else {
+        format!(
+            "{SESSION_COOKIE}={secret}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax"
+        )
+    }
+}
+
+/// Sign-in attempts per minute per account (by its email, whatever the address they
+/// come from), so guessing one account's password from many addresses stays slow.
+#[derive(Clone)]
+pub struct AccountRateLimit {
+    limiter: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl AccountRateLimit {
+    pub fn per_minute(attempts: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(attempts.max(1)).unwrap_or(NonZeroU32::MIN));
+        AccountRateLimit {
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+        }
+    }
+
+    /// Whether another attempt on `email` is allowed now (and counts it).
+    pub fn allows(&self, email: &str) -> bool {
+        if self.limiter.len() > 10_000 {
+            self.limiter.retain_recent();
+        }
+        let key: String = email.trim().to_lowercase().chars().take(320).collect();
+        self.limiter.check_key(&key).is_ok()
+    }
+
+    pub fn check(&self, email: &str) -> Result<(), ApiError> {
+        if self.allows(email) {
+            Ok(())
+        } else {
+            Err(ApiError::TooManyRequests(Json(ErrorBody::new(
+                "rate_limited",
+                "too many sign-in attempts for this account; wait a minute and try again",
+            ))))
+        }
+    }
+}
+
+impl AuthRateLimit {
+    /// Whether another attempt from this address is allowed now (and counts it).
+    pub fn allows(&self, peer: &poem::web::RemoteAddr) -> bool {
+        self.check(peer).is_ok()
+    }
+}

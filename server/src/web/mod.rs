@@ -9,17 +9,22 @@
 //! loads nothing from elsewhere. It owns presentation only: every rule (who sees a
 //! contact, what a valid search is) stays in `domain`.
 //!
-//! Members' pages (sign-up, sign-in, dashboards, CSRF tokens) come later and link in
-//! through `/login?next=…`, which the pages here already point to.
+//! The members' and brokers' pages (`members`): sign-up, sign-in, the account, the
+//! organisation dashboard and listing forms, saved searches and the inbox, circles,
+//! introductions and the broker console. Every form carries a CSRF token (`csrf`).
 
+mod activity;
+pub mod csrf;
+mod dashboard;
 mod i18n;
+mod members;
 mod pages;
 mod search_form;
 mod views;
 
 pub use i18n::{LANGUAGE_COOKIE, Lang};
 
-use crate::http::auth::AuthRateLimit;
+use crate::http::auth::{AccountRateLimit, AuthRateLimit};
 use domain::Hub;
 use poem::http::{Method, StatusCode};
 use poem::i18n::I18NResources;
@@ -33,6 +38,15 @@ pub struct PortalState {
     pub labels: I18NResources,
     /// Shared with `POST /api/v1/chat`: one quota per address whichever door is used.
     pub chat_limit: AuthRateLimit,
+    /// Sign-in and sign-up attempts per address, shared with the API.
+    pub auth_limit: AuthRateLimit,
+    /// Sign-in attempts per account, shared with the API.
+    pub account_limit: AccountRateLimit,
+    /// Signs the forms' CSRF tokens.
+    pub form_key: csrf::FormKey,
+    /// Served over HTTPS: cookies get `Secure` and the `__Host-` prefix.
+    pub secure_cookies: bool,
+    pub session_ttl_seconds: i64,
 }
 
 /// Both languages' labels, loaded once at start-up (they are compiled in).
@@ -66,6 +80,101 @@ pub fn mount(route: Route, state: PortalState) -> Route {
             page(get(pages::show_chat).post(pages::answer_chat), &state),
         )
         .at("/language", page(post(pages::switch_language), &state))
+        .at(
+            "/signup",
+            page(get(members::show_signup).post(members::sign_up), &state),
+        )
+        .at(
+            "/login",
+            page(get(members::show_login).post(members::sign_in), &state),
+        )
+        .at("/logout", page(post(members::sign_out), &state))
+        .at("/account", page(get(members::show_account), &state))
+        .at("/account/tokens", page(post(members::create_token), &state))
+        .at(
+            "/account/tokens/:id/revoke",
+            page(post(members::revoke_token), &state),
+        )
+        .at(
+            "/account/discord-code",
+            page(post(members::create_discord_code), &state),
+        )
+        .at("/dashboard", page(get(dashboard::show_dashboard), &state))
+        .at(
+            "/dashboard/organisations/new",
+            page(
+                get(dashboard::show_new_organisation).post(dashboard::create_organisation),
+                &state,
+            ),
+        )
+        .at(
+            "/dashboard/organisations/:id",
+            page(get(dashboard::show_organisation_dashboard), &state),
+        )
+        .at(
+            "/dashboard/organisations/:id/members",
+            page(post(dashboard::add_organisation_member), &state),
+        )
+        .at(
+            "/dashboard/organisations/:id/listings/new",
+            page(get(dashboard::show_new_listing), &state),
+        )
+        .at(
+            "/dashboard/organisations/:id/listings",
+            page(post(dashboard::create_listing), &state),
+        )
+        .at(
+            "/dashboard/listings/:id/edit",
+            page(
+                get(dashboard::show_edit_listing).post(dashboard::update_listing),
+                &state,
+            ),
+        )
+        .at(
+            "/dashboard/listings/:id/:action",
+            page(post(dashboard::change_listing), &state),
+        )
+        .at(
+            "/dashboard/searches",
+            page(get(activity::show_searches), &state),
+        )
+        .at(
+            "/dashboard/searches/:id/:action",
+            page(post(activity::change_search), &state),
+        )
+        .at("/dashboard/inbox", page(get(activity::show_inbox), &state))
+        .at(
+            "/dashboard/inbox/:id/:action",
+            page(post(activity::change_inbox_item), &state),
+        )
+        .at(
+            "/dashboard/circles",
+            page(
+                get(activity::show_circles).post(activity::create_circle),
+                &state,
+            ),
+        )
+        .at(
+            "/dashboard/circles/join",
+            page(post(activity::join_circle), &state),
+        )
+        .at(
+            "/introductions",
+            page(get(activity::show_introductions), &state),
+        )
+        .at(
+            "/introductions/:id",
+            page(get(activity::show_introduction), &state),
+        )
+        .at(
+            "/introductions/:id/:action",
+            page(post(activity::answer_introduction), &state),
+        )
+        .at("/console", page(get(activity::show_console), &state))
+        .at(
+            "/console/:what/:id/:action",
+            page(post(activity::console_action), &state),
+        )
         .at("/static/portal.css", get(pages::style_sheet))
 }
 
@@ -75,6 +184,8 @@ pub async fn unknown_paths_as_pages<E: Endpoint>(
     endpoint: E,
     request: Request,
     labels: I18NResources,
+    form_key: csrf::FormKey,
+    secure_cookies: bool,
 ) -> poem::Result<Response> {
     let path = request.uri().path();
     let is_api = path == "/api" || path.starts_with("/api/");
@@ -85,6 +196,7 @@ pub async fn unknown_paths_as_pages<E: Endpoint>(
             .map(IntoResponse::into_response);
     }
     let lang = i18n::language_of(&request);
+    let (csrf_token, visitor_cookie) = form_key.token_or_new_visitor(&request, secure_cookies);
     let signed_in = request
         .extensions()
         .get::<domain::Caller>()
@@ -97,7 +209,15 @@ pub async fn unknown_paths_as_pages<E: Endpoint>(
     match endpoint.call(request).await {
         Err(error) if error.status() == StatusCode::NOT_FOUND && !error.is_from_response() => {
             let t = i18n::Tr::new(&labels, lang);
-            Ok(with_page_headers(pages::not_found_page(t, here, signed_in)))
+            let mut response = pages::not_found_page(t, here, signed_in, csrf_token);
+            if let Some(cookie) = visitor_cookie
+                && let Ok(value) = cookie.parse()
+            {
+                response
+                    .headers_mut()
+                    .append(poem::http::header::SET_COOKIE, value);
+            }
+            Ok(with_page_headers(response))
         }
         other => other.map(IntoResponse::into_response),
     }
@@ -107,20 +227,36 @@ fn page<E>(endpoint: E, state: &PortalState) -> impl Endpoint<Output = Response>
 where
     E: Endpoint + 'static,
 {
-    endpoint.data(state.clone()).map_to_response().after(
-        |result: poem::Result<Response>| async move {
-            // A failing extractor (a path that is not valid UTF-8) is a client mistake;
-            // answer it with a page, not the API's JSON.
-            let response = match result {
-                Ok(response) => response,
-                Err(error) if error.status().is_client_error() => {
-                    pages::plain_problem(error.status())
-                }
-                Err(error) => return Err(error),
-            };
-            Ok(with_page_headers(response))
-        },
-    )
+    let secure_cookies = state.secure_cookies;
+    let endpoint = endpoint.data(state.clone()).map_to_response();
+    let endpoint = endpoint.around(move |endpoint, mut request: Request| async move {
+        // A visitor's first page gives them a cookie for their forms' tokens to be
+        // bound to; a post never does (its token could not match anyway).
+        let visitor_cookie = if matches!(*request.method(), Method::GET | Method::HEAD) {
+            csrf::ensure_visitor(&mut request, secure_cookies)
+        } else {
+            None
+        };
+        let mut response = endpoint.call(request).await?;
+        if let Some(cookie) = visitor_cookie
+            && let Ok(value) = cookie.parse()
+        {
+            response
+                .headers_mut()
+                .append(poem::http::header::SET_COOKIE, value);
+        }
+        Ok::<Response, poem::Error>(response)
+    });
+    endpoint.after(|result: poem::Result<Response>| async move {
+        // A failing extractor (a path that is not valid UTF-8) is a client mistake;
+        // answer it with a page, not the API's JSON.
+        let response = match result {
+            Ok(response) => response,
+            Err(error) if error.status().is_client_error() => pages::plain_problem(error.status()),
+            Err(error) => return Err(error),
+        };
+        Ok(with_page_headers(response))
+    })
 }
 
 /// The headers every HTML page carries, beyond those every response gets.

@@ -35,7 +35,7 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 // ---------------------------------------------------------------------------------------
 // Request helpers
 
-fn caller_of(request: &Request) -> Caller {
+pub(super) fn caller_of(request: &Request) -> Caller {
     request
         .extensions()
         .get::<Caller>()
@@ -43,11 +43,11 @@ fn caller_of(request: &Request) -> Caller {
         .unwrap_or_default()
 }
 
-fn labels(state: &PortalState, request: &Request) -> Tr {
+pub(super) fn labels(state: &PortalState, request: &Request) -> Tr {
     Tr::new(&state.labels, language_of(request))
 }
 
-fn here(request: &Request) -> String {
+pub(super) fn here(request: &Request) -> String {
     request
         .uri()
         .path_and_query()
@@ -55,39 +55,25 @@ fn here(request: &Request) -> String {
         .unwrap_or_else(|| "/".to_owned())
 }
 
-fn layout(state: &PortalState, request: &Request, title: String) -> Layout {
+pub(super) fn layout(state: &PortalState, request: &Request, title: String) -> Layout {
     let t = labels(state, request);
-    let signed_in = caller_of(request).principal().is_some();
-    Layout::new(t, title, here(request), signed_in)
+    let caller = caller_of(request);
+    let mut layout = Layout::new(t, title, here(request), caller.principal().is_some());
+    layout.is_broker = caller.principal().is_some_and(|p| p.is_broker());
+    layout.csrf_token = state.form_key.token_for(request);
+    layout
 }
 
-/// Refuses a form posted from another site. Browsers say where a post comes from
-/// (`Sec-Fetch-Site`, `Origin`); the session cookie is SameSite=Lax as well, and the
-/// members' portal adds CSRF tokens to its own forms.
-fn cross_site(request: &Request) -> bool {
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-    };
-    if let Some(site) = header("sec-fetch-site") {
-        return !matches!(site, "same-origin" | "none");
-    }
-    match (header("origin"), header("host")) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin
-                .split_once("://")
-                .map(|(_, rest)| rest)
-                .unwrap_or(origin);
-            origin_host != host
-        }
-        (Some(_), None) => true,
-        _ => false,
-    }
+/// Refuses a post from another site or without this session's form token.
+pub(super) fn form_refused(
+    state: &PortalState,
+    request: &Request,
+    fields: &[(String, String)],
+) -> bool {
+    super::csrf::cross_site(request) || !state.form_key.accepts(request, fields)
 }
 
-async fn form_fields(body: Body) -> Option<Vec<(String, String)>> {
+pub(super) async fn form_fields(body: Body) -> Option<Vec<(String, String)>> {
     let bytes = body.into_bytes_limit(MAX_FORM_BYTES).await.ok()?;
     Some(
         url::form_urlencoded::parse(&bytes)
@@ -96,7 +82,7 @@ async fn form_fields(body: Body) -> Option<Vec<(String, String)>> {
     )
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(n, _)| n == name)
@@ -104,7 +90,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn render(page: &impl Template, status: StatusCode) -> Response {
+pub(super) fn render(page: &impl Template, status: StatusCode) -> Response {
     match page.render() {
         Ok(html) => Response::builder()
             .status(status)
@@ -117,7 +103,7 @@ fn render(page: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(poem::http::header::LOCATION, location)
@@ -125,7 +111,7 @@ fn see_other(location: &str) -> Response {
 }
 
 /// A local path to come back to: never another site (`//host`, `/\host`, a scheme).
-fn local_path(path: &str) -> Option<&str> {
+pub(super) fn local_path(path: &str) -> Option<&str> {
     (path.starts_with('/')
         && !path.starts_with("//")
         && !path.starts_with("/\\")
@@ -145,7 +131,7 @@ struct ProblemPage {
 }
 
 /// A page saying what went wrong, for a domain error or a status.
-fn problem(layout: Layout, status: StatusCode, message: Option<String>) -> Response {
+pub(super) fn problem(layout: Layout, status: StatusCode, message: Option<String>) -> Response {
     let t = &layout.t;
     let (heading, default_message) = match status.as_u16() {
         401 => (t.t("problem-sign-in"), t.t("problem-sign-in-text")),
@@ -171,7 +157,7 @@ fn problem(layout: Layout, status: StatusCode, message: Option<String>) -> Respo
     render(&page, status)
 }
 
-fn status_of(kind: ErrorKind) -> StatusCode {
+pub(super) fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {
         ErrorKind::InvalidInput => StatusCode::BAD_REQUEST,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
@@ -187,7 +173,7 @@ fn status_of(kind: ErrorKind) -> StatusCode {
 
 /// The message to show for a domain error: its own words for client mistakes (they
 /// name what to change), nothing of ours for internal failures.
-fn domain_problem(layout: Layout, error: domain::Error) -> Response {
+pub(super) fn domain_problem(layout: Layout, error: domain::Error) -> Response {
     let status = status_of(error.kind);
     let message = match error.kind {
         ErrorKind::Internal => {
@@ -215,12 +201,10 @@ pub fn plain_problem(status: StatusCode) -> Response {
 }
 
 /// "Page not found", for paths no page answers.
-pub fn not_found_page(t: Tr, here: String, signed_in: bool) -> Response {
-    problem(
-        Layout::new(t, String::new(), here, signed_in),
-        StatusCode::NOT_FOUND,
-        None,
-    )
+pub fn not_found_page(t: Tr, here: String, signed_in: bool, csrf_token: String) -> Response {
+    let mut layout = Layout::new(t, String::new(), here, signed_in);
+    layout.csrf_token = csrf_token;
+    problem(layout, StatusCode::NOT_FOUND, None)
 }
 
 #[handler]
@@ -623,12 +607,12 @@ pub async fn show_search(request: &Request, state: Data<&PortalState>) -> Respon
 #[handler]
 pub async fn save_search(request: &Request, body: Body, state: Data<&PortalState>) -> Response {
     let layout = layout(&state, request, String::new());
-    if cross_site(request) {
-        return problem(layout, StatusCode::FORBIDDEN, None);
-    }
     let Some(fields) = form_fields(body).await else {
         return problem(layout, StatusCode::BAD_REQUEST, None);
     };
+    if form_refused(&state, request, &fields) {
+        return problem(layout, StatusCode::FORBIDDEN, None);
+    }
     let query_string = field(&fields, "query").to_owned();
     let back = format!("/search?{query_string}");
     let caller = caller_of(request);
@@ -651,7 +635,8 @@ pub async fn save_search(request: &Request, body: Body, state: Data<&PortalState
             &caller,
             NewSubscription {
                 search,
-                frequency: Frequency::Daily,
+                // The inbox is quiet by nature: a new match lands there as it happens.
+                frequency: Frequency::Instant,
                 channel: DeliveryChannelKind::Inbox,
                 webhook_url: None,
                 max_items: None,
@@ -791,7 +776,11 @@ pub async fn request_introduction(
     body: Body,
     state: Data<&PortalState>,
 ) -> Response {
-    if cross_site(request) {
+    let Some(fields) = form_fields(body).await else {
+        let layout = layout(&state, request, String::new());
+        return problem(layout, StatusCode::BAD_REQUEST, None);
+    };
+    if form_refused(&state, request, &fields) {
         let layout = layout(&state, request, String::new());
         return problem(layout, StatusCode::FORBIDDEN, None);
     }
@@ -803,10 +792,6 @@ pub async fn request_introduction(
     if caller.principal().is_none() {
         return see_other(&login_href(&back));
     }
-    let Some(fields) = form_fields(body).await else {
-        let layout = layout(&state, request, String::new());
-        return problem(layout, StatusCode::BAD_REQUEST, None);
-    };
     let message = field(&fields, "message").to_owned();
     match state.hub.request_introduction(&caller, &id, &message).await {
         Ok(_) => see_other(&format!("{back}?introduction=sent")),
@@ -962,12 +947,12 @@ pub async fn answer_chat(
     let t = labels(&state, request);
     let title = t.t("chat-title");
     let mut page = empty_chat(layout(&state, request, title));
-    if cross_site(request) {
-        return problem(page.layout, StatusCode::FORBIDDEN, None);
-    }
     let Some(fields) = form_fields(body).await else {
         return problem(page.layout, StatusCode::BAD_REQUEST, None);
     };
+    if form_refused(&state, request, &fields) {
+        return problem(page.layout, StatusCode::FORBIDDEN, None);
+    }
     let message = field(&fields, "message").trim().to_owned();
     let conversation = field(&fields, "conversation").trim().to_owned();
     page.conversation = conversation.clone();
@@ -1072,11 +1057,11 @@ pub async fn answer_chat(
 
 #[handler]
 pub async fn switch_language(request: &Request, body: Body, state: Data<&PortalState>) -> Response {
-    if cross_site(request) {
+    let fields = form_fields(body).await.unwrap_or_default();
+    if form_refused(&state, request, &fields) {
         let layout = layout(&state, request, String::new());
         return problem(layout, StatusCode::FORBIDDEN, None);
     }
-    let fields = form_fields(body).await.unwrap_or_default();
     let back = local_path(field(&fields, "back")).unwrap_or("/").to_owned();
     let Some(lang) = Lang::from_code(field(&fields, "lang")) else {
         let layout = layout(&state, request, String::new());

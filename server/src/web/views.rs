@@ -14,7 +14,11 @@ pub struct Layout {
     /// The page's own path and query, for the language switch to come back to.
     pub here: String,
     pub signed_in: bool,
+    /// Signed in as a broker: the console is in the menu.
+    pub is_broker: bool,
     pub languages: Vec<Choice>,
+    /// The form token for this session; every form on the page carries it.
+    pub csrf_token: String,
 }
 
 impl Layout {
@@ -32,7 +36,9 @@ impl Layout {
             title,
             here,
             signed_in,
+            is_broker: false,
             languages,
+            csrf_token: String::new(),
         }
     }
 
@@ -405,6 +411,84 @@ pub fn contact_rows(t: &Tr, organisation: &OrganisationView) -> Vec<Row> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// One field of a members' form: what was typed comes back in `value` and a problem
+/// with it in `error`, next to the field.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `email`, `password`, `number`, `date`, `url`, `textarea`, `select` or
+    /// `checkboxes`.
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<Choice>,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub required: bool,
+    pub required_label: String,
+    pub autocomplete: &'static str,
+}
+
+impl FormField {
+    pub fn new(t: &Tr, name: &'static str, kind: &'static str, label_key: &str) -> FormField {
+        FormField {
+            name,
+            label: t.t(label_key),
+            kind,
+            value: String::new(),
+            options: Vec::new(),
+            hint: None,
+            error: None,
+            required: false,
+            required_label: t.t("form-required"),
+            autocomplete: "",
+        }
+    }
+
+    pub fn required(mut self) -> FormField {
+        self.required = true;
+        self
+    }
+
+    pub fn value(mut self, value: impl Into<String>) -> FormField {
+        self.value = value.into();
+        self
+    }
+
+    pub fn hint(mut self, hint: String) -> FormField {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn autocomplete(mut self, autocomplete: &'static str) -> FormField {
+        self.autocomplete = autocomplete;
+        self
+    }
+
+    /// A select or checkbox group of `values`, labelled `prefix-<value>`, with the
+    /// typed values chosen.
+    pub fn options(
+        mut self,
+        t: &Tr,
+        prefix: &str,
+        values: &[&str],
+        chosen: &[String],
+    ) -> FormField {
+        self.options = values
+            .iter()
+            .map(|value| Choice {
+                value: (*value).to_owned(),
+                label: if value.is_empty() {
+                    t.t("form-choose")
+                } else {
+                    t.value(prefix, value)
+                },
+                checked: chosen.iter().any(|c| c == value),
+            })
+            .collect();
+        self
+    }
 }
 
 #[cfg(test)]
