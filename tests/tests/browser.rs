@@ -4,6 +4,12 @@
 //! widths for horizontal overflow, and screenshots are written to
 //! `<target>/tmp/portal-screenshots/` (the path is printed).
 //!
+//! Members, on an empty marketplace: a firm saves a search; a university editor signs
+//! up, creates the organisation and publishes an expertise; an incubator manager's space
+//! form with bad values shows the errors and keeps the input, then the offer is
+//! published; the firm finds the match in its inbox and asks for an introduction; the
+//! university accepts it; a form posted from another site is refused.
+//!
 //! Without `/usr/bin/chromium` or `/usr/bin/chromedriver` the test says SKIPPED on
 //! standard error and does nothing else; `.ci/run` installs both.
 
@@ -330,5 +336,404 @@ async fn a_visitor_finds_a_facility_near_bologna_and_reads_it_in_italian() {
     }
     eprintln!("screenshots written to {}", shots.display());
     drop(browser);
+    app.stop().await;
+}
+
+/// Fills the inputs named in `fields` (by `name`) and submits the form holding the
+/// first one with its submit button, as a person would.
+async fn fill_and_submit(browser: &Browser, form: &str, fields: &[(&str, &str)]) {
+    for (name, value) in fields {
+        let selector = format!("{form} [name=\"{name}\"]");
+        let element = check(browser.find(&selector).await, &selector);
+        let tag = check(
+            browser
+                .script(&format!(
+                    "return document.querySelector('{form} [name=\"{name}\"]').tagName;"
+                ))
+                .await,
+            "tag",
+        );
+        if tag == "SELECT" {
+            let option = format!("{selector} option[value=\"{value}\"]");
+            let option = check(browser.find(&option).await, &option);
+            check(browser.click(&option).await, "choose");
+        } else {
+            check(browser.type_into(&element, value).await, &selector);
+        }
+    }
+    let submit = format!("{form} button[type=submit]");
+    let button = check(browser.find(&submit).await, &submit);
+    check(browser.click(&button).await, "submit");
+}
+
+async fn click_on(browser: &Browser, css: &str) {
+    let element = check(browser.find(css).await, css);
+    check(browser.click(&element).await, css);
+}
+
+async fn sign_up_in_browser(browser: &Browser, base: &str, email: &str, name: &str) {
+    check(
+        browser.goto(&format!("{base}/signup")).await,
+        "sign-up page",
+    );
+    fill_and_submit(
+        browser,
+        "main form",
+        &[
+            ("email", email),
+            ("display_name", name),
+            ("password", "correct horse battery"),
+        ],
+    )
+    .await;
+    wait_for_url(browser, "the dashboard", |url| url.ends_with("/dashboard")).await;
+}
+
+async fn sign_in_in_browser(browser: &Browser, base: &str, email: &str) {
+    check(browser.goto(&format!("{base}/login")).await, "sign-in page");
+    fill_and_submit(
+        browser,
+        "main form",
+        &[("email", email), ("password", "correct horse battery")],
+    )
+    .await;
+    wait_for_url(browser, "the dashboard", |url| url.ends_with("/dashboard")).await;
+}
+
+async fn sign_out_in_browser(browser: &Browser, base: &str) {
+    click_on(browser, ".sign-out button").await;
+    wait_for_url(browser, "the home page", |url| url == format!("{base}/")).await;
+}
+
+async fn create_organisation_in_browser(browser: &Browser, kind: &str, name: &str, city: &str) {
+    click_on(browser, "a[href=\"/dashboard/organisations/new\"]").await;
+    fill_and_submit(
+        browser,
+        "main form",
+        &[
+            ("kind", kind),
+            ("name", name),
+            ("city", city),
+            ("contact_email", "office@example.org"),
+        ],
+    )
+    .await;
+    wait_for_url(browser, "the organisation's dashboard", |url| {
+        url.contains("/dashboard/organisations/") && !url.ends_with("/new")
+    })
+    .await;
+}
+
+/// Publishes the newest draft on the organisation's dashboard.
+async fn publish_first_draft(browser: &Browser) {
+    click_on(
+        browser,
+        ".listing-row[data-status=draft] form[action$=\"/publish\"] button",
+    )
+    .await;
+    let url = wait_for_url(browser, "published", |url| {
+        url.contains("done=publish") || url.ends_with("/publish")
+    })
+    .await;
+    assert!(
+        url.contains("done=publish"),
+        "not published: {}",
+        text_of(browser, "main").await
+    );
+    assert!(
+        !check(
+            browser
+                .find_all(".listing-row[data-status=published]")
+                .await,
+            "published rows"
+        )
+        .is_empty(),
+        "nothing published"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_publish_offers_save_searches_and_answer_introductions() {
+    let Some(browser) = start_browser(DESKTOP.0, DESKTOP.1).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap_or_else(|| panic!("SQLite is always available"));
+    let shots = screenshot_dir();
+    eprintln!("screenshots: {}", shots.display());
+    let base = app.base.clone();
+    let shot = |name: &'static str| {
+        let path = shots.join(name);
+        let browser = &browser;
+        async move {
+            check(
+                browser
+                    .full_page_screenshot(&path, DESKTOP.0, DESKTOP.1)
+                    .await,
+                "screenshot",
+            );
+        }
+    };
+
+    // A firm signs up, registers itself and saves a search that finds nothing yet.
+    sign_up_in_browser(&browser, &base, "buyer@firm.example", "Bruno Rossi").await;
+    create_organisation_in_browser(&browser, "firm", "Modena Composites", "Modena").await;
+    check(
+        browser
+            .goto(&format!("{base}/search?q=basalt+fibre+fatigue"))
+            .await,
+        "search",
+    );
+    click_on(&browser, "form[action=\"/search/save\"] button").await;
+    wait_for_url(&browser, "saved", |url| url.contains("saved=1")).await;
+    check(
+        browser.goto(&format!("{base}/dashboard/searches")).await,
+        "searches",
+    );
+    assert!(
+        text_of(&browser, "main")
+            .await
+            .contains("basalt fibre fatigue")
+    );
+    sign_out_in_browser(&browser, &base).await;
+
+    // A university editor signs up, creates the organisation, publishes an expertise.
+    check(
+        browser.goto(&format!("{base}/signup")).await,
+        "sign-up page",
+    );
+    shot("members-signup-desktop.png").await;
+    sign_up_in_browser(&browser, &base, "tto@unibo.example", "Giulia Verdi").await;
+    create_organisation_in_browser(&browser, "university", "Università di Bologna", "Bologna")
+        .await;
+    click_on(&browser, "a[href$=\"listings/new?kind=expertise\"]").await;
+    wait_for_url(&browser, "the expertise form", |url| {
+        url.contains("kind=expertise")
+    })
+    .await;
+    click_on(
+        &browser,
+        "input[name=engagement_modes][value=contract_research]",
+    )
+    .await;
+    fill_and_submit(
+        &browser,
+        "main form",
+        &[
+            ("title", "Basalt fibre fatigue testing"),
+            (
+                "summary",
+                "Fatigue and fracture tests of basalt fibre composites for small firms.",
+            ),
+            ("topics", "fatigue testing, basalt fibre"),
+            ("trl_min", "3"),
+            ("trl_max", "7"),
+        ],
+    )
+    .await;
+    wait_for_url(&browser, "the dashboard", |url| {
+        url.contains("done=created")
+    })
+    .await;
+    publish_first_draft(&browser).await;
+    shot("members-dashboard-desktop.png").await;
+    let dashboard_url = check(browser.current_url().await, "url");
+    sign_out_in_browser(&browser, &base).await;
+
+    // An incubator manager: a form with bad values shows the errors and keeps the
+    // input; corrected, the space offer is published.
+    sign_up_in_browser(
+        &browser,
+        &base,
+        "manager@incubatore.example",
+        "Marco Bianchi",
+    )
+    .await;
+    create_organisation_in_browser(&browser, "incubator", "Incubatore Torino", "Torino").await;
+    click_on(&browser, "a[href$=\"listings/new?kind=space\"]").await;
+    wait_for_url(&browser, "the space form", |url| url.contains("kind=space")).await;
+    fill_and_submit(
+        &browser,
+        "main form",
+        &[
+            ("title", "Private offices for start-ups"),
+            ("summary", "Furnished private offices in Turin."),
+            ("space_type", "private_office"),
+            ("capacity", "four"),
+            ("monthly_price", "cheap"),
+        ],
+    )
+    .await;
+    let errors = check(browser.find_all(".field-error").await, "errors");
+    assert_eq!(errors.len(), 2, "two fields are wrong");
+    assert!(
+        text_of(&browser, "#f-capacity-error")
+            .await
+            .starts_with("People it fits")
+    );
+    let capacity = check(browser.find("#f-capacity").await, "capacity");
+    assert_eq!(
+        check(browser.attribute(&capacity, "value").await, "value").as_deref(),
+        Some("four"),
+        "the input is kept"
+    );
+    let title = check(browser.find("#f-title").await, "title");
+    assert_eq!(
+        check(browser.attribute(&title, "value").await, "value").as_deref(),
+        Some("Private offices for start-ups")
+    );
+    shot("members-form-errors-desktop.png").await;
+    check(browser.resize(PHONE.0, PHONE.1).await, "resize");
+    assert_fits(&browser, "the listing form with errors", PHONE.0).await;
+    check(
+        browser
+            .full_page_screenshot(
+                &shots.join("members-form-errors-phone.png"),
+                PHONE.0,
+                PHONE.1,
+            )
+            .await,
+        "screenshot",
+    );
+    check(browser.resize(DESKTOP.0, DESKTOP.1).await, "resize");
+    fill_and_submit(
+        &browser,
+        "main form",
+        &[("capacity", "4"), ("monthly_price", "350")],
+    )
+    .await;
+    wait_for_url(&browser, "the dashboard", |url| {
+        url.contains("done=created")
+    })
+    .await;
+    // Publishing without a topic brings the form back, saying what is missing.
+    click_on(
+        &browser,
+        ".listing-row[data-status=draft] form[action$=\"/publish\"] button",
+    )
+    .await;
+    assert!(
+        text_of(&browser, "#f-topics-error")
+            .await
+            .starts_with("Topics: "),
+        "the missing topic is named"
+    );
+    fill_and_submit(
+        &browser,
+        "main form",
+        &[("topics", "office space, start-ups")],
+    )
+    .await;
+    wait_for_url(&browser, "the dashboard", |url| url.contains("done=saved")).await;
+    publish_first_draft(&browser).await;
+    sign_out_in_browser(&browser, &base).await;
+
+    // The firm finds the new expertise in its inbox and asks for an introduction.
+    sign_in_in_browser(&browser, &base, "buyer@firm.example").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        check(
+            browser.goto(&format!("{base}/dashboard/inbox")).await,
+            "inbox",
+        );
+        if text_of(&browser, "main")
+            .await
+            .contains("Basalt fibre fatigue testing")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the match never reached the inbox"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    shot("members-inbox-desktop.png").await;
+    click_on(&browser, ".inbox-item h2 a").await;
+    wait_for_url(&browser, "the listing", |url| url.contains("/listings/")).await;
+    fill_and_submit(
+        &browser,
+        "form[action$=\"/introductions\"]",
+        &[(
+            "message",
+            "We need fatigue tests on basalt fibre panels by March.",
+        )],
+    )
+    .await;
+    wait_for_url(&browser, "sent", |url| url.contains("introduction=sent")).await;
+    sign_out_in_browser(&browser, &base).await;
+
+    // The university accepts it and sees who asked.
+    sign_in_in_browser(&browser, &base, "tto@unibo.example").await;
+    check(
+        browser.goto(&format!("{base}/introductions")).await,
+        "introductions",
+    );
+    click_on(&browser, "main a[href^=\"/introductions/\"]").await;
+    wait_for_url(&browser, "the request", |url| {
+        url.contains("/introductions/")
+    })
+    .await;
+    assert!(
+        text_of(&browser, "main")
+            .await
+            .contains("basalt fibre panels by March")
+    );
+    click_on(&browser, "#accept").await;
+    wait_for_url(&browser, "accepted", |url| {
+        url.contains("done=introduction-accept")
+    })
+    .await;
+    assert_eq!(text_of(&browser, "#introduction-status").await, "Accepted");
+    assert!(
+        text_of(&browser, "main")
+            .await
+            .contains("Modena Composites")
+    );
+    shot("members-introduction-desktop.png").await;
+
+    // Pages fit a phone.
+    check(browser.resize(PHONE.0, PHONE.1).await, "resize");
+    for (name, path) in [
+        ("members-dashboard-phone.png", dashboard_url.as_str()),
+        (
+            "members-introductions-phone.png",
+            &format!("{base}/introductions"),
+        ),
+        ("members-account-phone.png", &format!("{base}/account")),
+    ] {
+        check(browser.goto(path).await, name);
+        assert_fits(&browser, name, PHONE.0).await;
+        check(
+            browser
+                .full_page_screenshot(&shots.join(name), PHONE.0, PHONE.1)
+                .await,
+            "screenshot",
+        );
+    }
+    check(browser.resize(DESKTOP.0, DESKTOP.1).await, "resize");
+
+    // A form posted from another site is refused, and the member stays signed in.
+    let forged = format!(
+        "data:text/html,<form method=post action=\"{base}/logout\"><button id=go>go</button></form>"
+    );
+    check(browser.goto(&forged).await, "the other site");
+    click_on(&browser, "#go").await;
+    wait_for_url(&browser, "the refusal", |url| url.ends_with("/logout")).await;
+    assert_eq!(text_of(&browser, "h1").await, "Not allowed");
+    shot("members-cross-site-refused-desktop.png").await;
+    check(browser.goto(&format!("{base}/account")).await, "account");
+    assert!(
+        check(browser.current_url().await, "url").ends_with("/account"),
+        "signed out by another site"
+    );
+
+    // A broker sees the console.
+    app.grant_role("tto@unibo.example", domain::model::PlatformRole::Broker)
+        .await;
+    check(browser.goto(&format!("{base}/console")).await, "console");
+    assert_eq!(text_of(&browser, "h1").await, "Broker console");
+    shot("members-console-desktop.png").await;
     app.stop().await;
 }

@@ -1009,6 +1009,23 @@ pub async fn change_listing(
             "/dashboard/organisations/{}?done={action}#listing-{}",
             listing.organisation_id, listing.id
         )),
+        // Not ready to publish: the edit form, with what is missing next to its field.
+        Err(error) if error.kind == ErrorKind::InvalidInput => {
+            match state.hub.get_listing(&caller, &id).await {
+                Ok(listing) => {
+                    let title = layout.t.t("listing-edit-title");
+                    let form = listing_form(
+                        Layout { title, ..layout },
+                        format!("/dashboard/listings/{id}/edit"),
+                        listing.kind,
+                        &typed_from_listing(&listing),
+                        "listing-save-button",
+                    );
+                    render(&form.with_error(&error), StatusCode::BAD_REQUEST)
+                }
+                Err(_) => domain_problem(layout, error),
+            }
+        }
         Err(error) => domain_problem(layout, error),
     }
 }

@@ -446,6 +446,16 @@ impl FormField {
         }
     }
 
+    /// The input's `type`: whole numbers are text fields with a numeric keyboard, so
+    /// what was typed comes back to the server (and to the form) even when it is not a
+    /// number, and the server names the problem.
+    pub fn input_type(&self) -> &'static str {
+        match self.kind {
+            "number" => "text",
+            kind => kind,
+        }
+    }
+
     pub fn required(mut self) -> FormField {
         self.required = true;
         self
