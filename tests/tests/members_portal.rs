@@ -1085,6 +1085,15 @@ async fn a_firm_saves_a_search_gets_the_match_in_its_inbox_and_is_introduced() {
     assert!(item.ends_with("/read"), "{item}");
     assert_eq!(firm.post(&item, &[]).await.status, 303);
     assert!(!firm.get("/dashboard/inbox").await.text.contains("unread"));
+    let not_interested = item.replace("/read", "/not-interested");
+    assert_eq!(firm.post(&not_interested, &[]).await.status, 303);
+    let subscriptions = app.get("/api/v1/subscriptions", &firm.auth()).await;
+    assert_eq!(
+        subscriptions.body["items"][0]["excluded_listing_ids"],
+        json!([listing]),
+        "{}",
+        subscriptions.text
+    );
 
     // Pausing and deleting the saved search.
     let pause = {
@@ -1177,5 +1186,214 @@ async fn a_firm_saves_a_search_gets_the_match_in_its_inbox_and_is_introduced() {
         seen.text
     );
     assert!(seen.text.contains("Accepted"), "{}", seen.text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organisations_decline_with_a_reason_and_brokers_nudge_and_close_waiting_requests() {
+    let app = app().await;
+    let mut university = Visitor::new(&app);
+    university.sign_up("tto@polito.example", "Paola").await;
+    let organisation = organisation_by_form(&mut university, "university", "Polito").await;
+    let wind = expertise_by_form(&mut university, &organisation, "Wind tunnel testing").await;
+    let noise = expertise_by_form(&mut university, &organisation, "Acoustic testing").await;
+    for listing in [&wind, &noise] {
+        let published = university
+            .post(&format!("/dashboard/listings/{listing}/publish"), &[])
+            .await;
+        assert_eq!(published.status, 303, "{}", published.text);
+    }
+    let mut firm = Visitor::new(&app);
+    firm.sign_up("buyer@firm.example", "Bruno").await;
+    organisation_by_form(&mut firm, "firm", "Firm srl").await;
+    for listing in [&wind, &noise] {
+        firm.get(&format!("/listings/{listing}")).await;
+        let asked = firm
+            .post(
+                &format!("/listings/{listing}/introductions"),
+                &[("message", "Please help us.")],
+            )
+            .await;
+        assert_eq!(asked.status, 303, "{}", asked.text);
+    }
+    let all = app.get("/api/v1/introductions", &firm.auth()).await;
+    let id_for = |listing: &str| {
+        all.body
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i["listing_id"] == listing))
+            .and_then(|i| i["id"].as_str())
+            .unwrap_or_else(|| panic!("no request for {listing}: {}", all.text))
+            .to_owned()
+    };
+    let (waiting, declined) = (id_for(&wind), id_for(&noise));
+
+    // Declining needs one of the fixed reasons.
+    let path = format!("/introductions/{declined}");
+    university.get(&path).await;
+    let bad = university
+        .post(
+            &format!("{path}/decline"),
+            &[("reason", "because"), ("note", "")],
+        )
+        .await;
+    assert_page(&bad, 400);
+    assert!(bad.text.contains("Reason for declining: "), "{}", bad.text);
+    let status = app.get(&format!("/api/v1{path}"), &firm.auth()).await;
+    assert_eq!(status.body["status"], "requested", "{}", status.text);
+    let done = university
+        .post(
+            &format!("{path}/decline"),
+            &[
+                ("reason", "no_capacity"),
+                ("note", "Fully booked until June."),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    let seen = firm.get(&path).await;
+    assert!(
+        seen.text.contains("No capacity at the moment"),
+        "{}",
+        seen.text
+    );
+    assert!(
+        seen.text.contains("Fully booked until June."),
+        "{}",
+        seen.text
+    );
+    // The organisation may not use the broker's buttons.
+    let refused = university
+        .post(&format!("/console/introductions/{waiting}/nudge"), &[])
+        .await;
+    assert_page(&refused, 403);
+
+    let mut broker = Visitor::new(&app);
+    broker.sign_up("broker@ponte.example", "Broker").await;
+    app.grant_role("broker@ponte.example", domain::model::PlatformRole::Broker)
+        .await;
+    let console = broker.get("/console").await;
+    assert_page(&console, 200);
+    assert!(
+        console.text.contains(&format!("id=\"stalled-{waiting}\"")),
+        "{}",
+        console.text
+    );
+    assert!(!console.text.contains(&format!("id=\"stalled-{declined}\"")));
+    let nudged = broker
+        .post(&format!("/console/introductions/{waiting}/nudge"), &[])
+        .await;
+    assert_eq!(nudged.status, 303, "{}", nudged.text);
+    let thread = university.get(&format!("/introductions/{waiting}")).await;
+    assert!(thread.text.contains("Reminder sent"), "{}", thread.text);
+    let closed = broker
+        .post(&format!("/console/introductions/{waiting}/close"), &[])
+        .await;
+    assert_eq!(closed.status, 303, "{}", closed.text);
+    let status = app
+        .get(&format!("/api/v1/introductions/{waiting}"), &firm.auth())
+        .await;
+    assert_ne!(status.body["status"], "requested", "{}", status.text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn circles_are_started_joined_and_follow_a_search_for_every_member() {
+    let app = app().await;
+    let mut facilitator = Visitor::new(&app);
+    facilitator.sign_up("anna@cluster.example", "Anna").await;
+    facilitator.get("/dashboard/circles").await;
+    let unnamed = facilitator
+        .post(
+            "/dashboard/circles",
+            &[
+                ("name", ""),
+                ("description", "Monthly meetings."),
+                ("topics", "composites"),
+            ],
+        )
+        .await;
+    assert_page(&unnamed, 400);
+    assert!(unnamed.text.contains("Name: "), "{}", unnamed.text);
+    assert!(
+        unnamed.text.contains(">Monthly meetings.</textarea>"),
+        "kept: {}",
+        unnamed.text
+    );
+    let started = facilitator
+        .post(
+            "/dashboard/circles",
+            &[
+                ("name", "Emilia composites"),
+                ("description", ""),
+                ("topics", "composites"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.text);
+    let page = facilitator.get("/dashboard/circles").await;
+    assert_page(&page, 200);
+    let code = {
+        let marker = "<code class=\"secret\">";
+        let start = page
+            .text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{}", page.text))
+            + marker.len();
+        page.text[start..]
+            .split('<')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let follow = {
+        let marker = "action=\"/dashboard/circles/";
+        let start = page
+            .text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{}", page.text))
+            + "action=\"".len();
+        page.text[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(follow.ends_with("/searches"), "{follow}");
+    assert_eq!(
+        facilitator
+            .post(&follow, &[("q", "basalt fibre")])
+            .await
+            .status,
+        303
+    );
+
+    let mut member = Visitor::new(&app);
+    member.sign_up("luca@firm.example", "Luca").await;
+    member.get("/dashboard/circles").await;
+    let wrong = member
+        .post("/dashboard/circles/join", &[("code", "nonsense")])
+        .await;
+    assert_page(&wrong, 400);
+    assert!(wrong.text.contains("value=\"nonsense\""), "{}", wrong.text);
+    let joined = member
+        .post("/dashboard/circles/join", &[("code", code.as_str())])
+        .await;
+    assert_eq!(joined.status, 303, "{}", joined.text);
+    assert!(
+        member
+            .get("/dashboard/circles")
+            .await
+            .text
+            .contains("Emilia composites")
+    );
+
+    let mut university = Visitor::new(&app);
+    university.sign_up("tto@unimore.example", "Tina").await;
+    let organisation = organisation_by_form(&mut university, "university", "Unimore").await;
+    let listing = expertise_by_form(&mut university, &organisation, "Basalt fibre panels").await;
+    university
+        .post(&format!("/dashboard/listings/{listing}/publish"), &[])
+        .await;
+    page_until(&mut member, "/dashboard/inbox", "Basalt fibre panels").await;
     app.stop().await;
 }

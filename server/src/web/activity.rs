@@ -415,6 +415,59 @@ pub async fn join_circle(request: &Request, body: Body, state: Data<&PortalState
     }
 }
 
+/// A facilitator follows a search for the whole circle: matches reach every member.
+#[handler]
+pub async fn create_circle_search(
+    request: &Request,
+    Path(id): Path<String>,
+    body: Body,
+    state: Data<&PortalState>,
+) -> Response {
+    let fields = form!(&state, request, body);
+    let caller = signed_in!(request);
+    let words = field(&fields, "q").trim().to_owned();
+    let saved = state
+        .hub
+        .create_subscription(
+            &caller,
+            domain::subscriptions::NewSubscription {
+                search: domain::search::SearchQuery {
+                    q: Some(words).filter(|q| !q.is_empty()),
+                    ..domain::search::SearchQuery::default()
+                },
+                frequency: Frequency::Instant,
+                channel: domain::model::DeliveryChannelKind::Inbox,
+                webhook_url: None,
+                max_items: None,
+                circle_id: Some(id),
+            },
+        )
+        .await;
+    match saved {
+        Ok(_) => see_other("/dashboard/circles?done=circle-search"),
+        Err(error) if error.kind == ErrorKind::InvalidInput => {
+            let t = labels(&state, request);
+            let text = t.with(
+                "problem-field",
+                (
+                    ("field", t.t("circles-search")),
+                    ("problem", error.message.clone()),
+                ),
+            );
+            render_circles(
+                &state,
+                request,
+                &caller,
+                &[],
+                Some(text),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(error) => domain_problem(layout(&state, request, String::new()), error),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Introductions
 

@@ -159,6 +159,10 @@ pub fn mount(route: Route, state: PortalState) -> Route {
             page(post(activity::join_circle), &state),
         )
         .at(
+            "/dashboard/circles/:id/searches",
+            page(post(activity::create_circle_search), &state),
+        )
+        .at(
             "/introductions",
             page(get(activity::show_introductions), &state),
         )
