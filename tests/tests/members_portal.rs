@@ -1397,3 +1397,82 @@ async fn circles_are_started_joined_and_follow_a_search_for_every_member() {
     page_until(&mut member, "/dashboard/inbox", "Basalt fibre panels").await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_add_and_remove_members_and_editors_may_only_leave() {
+    let app = app().await;
+    let mut owner = Visitor::new(&app);
+    owner.sign_up("owner@unibo.example", "Owner").await;
+    let organisation = organisation_by_form(&mut owner, "university", "Unibo").await;
+    let mut editor = Visitor::new(&app);
+    editor.sign_up("editor@unibo.example", "Edith").await;
+    let page = format!("/dashboard/organisations/{organisation}");
+    let members = format!("{page}/members");
+    owner.get(&page).await;
+    let unknown = owner
+        .post(
+            &members,
+            &[("email", "nobody@unibo.example"), ("role", "editor")],
+        )
+        .await;
+    assert_page(&unknown, 400);
+    assert!(
+        unknown.text.contains("id=\"f-email-error\""),
+        "{}",
+        unknown.text
+    );
+    assert!(unknown.text.contains("value=\"nobody@unibo.example\""));
+    let added = owner
+        .post(
+            &members,
+            &[("email", "editor@unibo.example"), ("role", "editor")],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.text);
+    let seen = editor.get(&page).await;
+    assert_page(&seen, 200);
+    assert!(
+        !seen.text.contains(&format!("action=\"{members}\"")),
+        "no add form for editors"
+    );
+    let forged = editor
+        .post(
+            &members,
+            &[("email", "someone@unibo.example"), ("role", "owner")],
+        )
+        .await;
+    assert!(
+        forged.status == 403 || forged.status == 400,
+        "{}",
+        forged.status
+    );
+    let listed = app
+        .get(
+            &format!("/api/v1/organisations/{organisation}/members"),
+            &owner.auth(),
+        )
+        .await;
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        listed.text
+    );
+    let editor_id = listed
+        .body
+        .as_array()
+        .and_then(|all| all.iter().find(|m| m["email"] == "editor@unibo.example"))
+        .and_then(|m| m["account_id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let owner_page = owner.get(&page).await;
+    let remove = format!("{members}/{editor_id}/remove");
+    assert!(
+        owner_page.text.contains(&format!("action=\"{remove}\"")),
+        "{}",
+        owner_page.text
+    );
+    assert_eq!(owner.post(&remove, &[]).await.status, 303);
+    assert_page(&editor.get(&page).await, 403);
+    app.stop().await;
+}

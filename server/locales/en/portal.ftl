@@ -388,6 +388,9 @@ members-add = Add a member
 members-email = Their email
 members-email-hint = They need a Ponte account with this email.
 members-role = Role
+members-remove = Remove
+members-leave = Leave this organisation
+done-member-removed = The member is removed.
 members-add-button = Add member
 
 ## Members: listing forms

@@ -388,6 +388,9 @@ members-add = Aggiungi un membro
 members-email = La sua email
 members-email-hint = Serve un account Ponte con questa email.
 members-role = Ruolo
+members-remove = Rimuovi
+members-leave = Lascia questa organizzazione
+done-member-removed = Il membro è stato rimosso.
 members-add-button = Aggiungi membro
 
 ## Members: listing forms

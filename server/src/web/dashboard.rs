@@ -4,7 +4,7 @@
 //! organisation's members.
 
 use super::PortalState;
-use super::members::{FormPage, checked_form, member};
+use super::members::{FormPage, HOME as HOME_PAGE, checked_form, member};
 use super::pages::{domain_problem, field, labels, layout, render, see_other};
 use super::search_form::{minor_units_as_price, price_in_minor_units};
 use super::views::{FormField, Layout};
@@ -230,9 +230,11 @@ pub struct ListingRow {
 }
 
 pub struct MemberRow {
+    pub account_id: String,
     pub name: String,
     pub email: String,
     pub role: String,
+    pub is_me: bool,
 }
 
 #[derive(Template)]
@@ -317,9 +319,11 @@ async fn render_organisation_dashboard(
         members: members
             .iter()
             .map(|m| MemberRow {
+                account_id: m.account_id.clone(),
                 name: m.display_name.clone(),
                 email: m.email.clone(),
                 role: t.value("membership", m.role.as_str()),
+                is_me: m.account_id == account_id,
             })
             .collect(),
         is_owner,
@@ -419,6 +423,33 @@ pub async fn add_organisation_member(
             .await
         }
         Err(error) => domain_problem(form.layout, error),
+    }
+}
+
+/// An owner removes a member; any member may leave.
+#[handler]
+pub async fn remove_organisation_member(
+    request: &Request,
+    Path((id, account_id)): Path<(String, String)>,
+    body: Body,
+    state: Data<&PortalState>,
+) -> Response {
+    if let Err(refused) = checked_form(&state, request, body).await {
+        return refused;
+    }
+    let caller = match member(request) {
+        Ok(caller) => caller,
+        Err(to_login) => return to_login.response(),
+    };
+    let leaving = caller
+        .principal()
+        .is_some_and(|p| p.account_id == account_id);
+    match state.hub.remove_member(&caller, &id, &account_id).await {
+        Ok(()) if leaving => see_other(HOME_PAGE),
+        Ok(()) => see_other(&format!(
+            "/dashboard/organisations/{id}?done=member-removed"
+        )),
+        Err(error) => domain_problem(layout(&state, request, String::new()), error),
     }
 }
 

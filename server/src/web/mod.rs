@@ -116,6 +116,10 @@ pub fn mount(route: Route, state: PortalState) -> Route {
             page(post(dashboard::add_organisation_member), &state),
         )
         .at(
+            "/dashboard/organisations/:id/members/:account/remove",
+            page(post(dashboard::remove_organisation_member), &state),
+        )
+        .at(
             "/dashboard/organisations/:id/listings/new",
             page(get(dashboard::show_new_listing), &state),
         )
