@@ -1476,3 +1476,23 @@ async fn owners_add_and_remove_members_and_editors_may_only_leave() {
     assert_page(&editor.get(&page).await, 403);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_notices_show_only_our_own_words() {
+    let app = app().await;
+    let mut member = Visitor::new(&app);
+    member.sign_up("member@example.org", "Member").await;
+    let ours = member.get("/dashboard/inbox?done=inbox-read").await;
+    assert!(ours.text.contains("Marked as read."), "{}", ours.text);
+    let theirs = member
+        .get("/dashboard/inbox?done=Your+account+is+locked%2C+call+us")
+        .await;
+    assert_page(&theirs, 200);
+    assert!(
+        !theirs.text.contains("Your account is locked"),
+        "{}",
+        theirs.text
+    );
+    assert!(!theirs.text.contains("class=\"notice\""), "{}", theirs.text);
+    app.stop().await;
+}

@@ -85,7 +85,8 @@ impl AccountsApi {
     ///
     /// Checks the email and password and sets a session cookie (HttpOnly, SameSite=Lax;
     /// Secure and `__Host-`-prefixed when the server is public over HTTPS). Attempts are
-    /// limited per client address. Access: Open to everyone.
+    /// limited per client address and per account (shared with the web sign-in form).
+    /// Access: Open to everyone.
     #[oai(path = "/session", method = "post", operation_id = "sign_in")]
     async fn sign_in(
         &self,

@@ -28,11 +28,11 @@ fn when(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn notice_of(request: &Request, t: &super::i18n::Tr) -> Option<String> {
+pub(super) fn notice_of(request: &Request, t: &super::i18n::Tr) -> Option<String> {
     request.uri().query().and_then(|query| {
         url::form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == "done")
-            .map(|(_, done)| t.value("done", &done))
+            .and_then(|(_, done)| t.known_value("done", &done))
     })
 }
 

@@ -291,11 +291,7 @@ async fn render_organisation_dashboard(
         .unwrap_or_default();
     let me = members.iter().find(|m| m.account_id == account_id);
     let is_owner = me.is_some_and(|m| m.role == MembershipRole::Owner);
-    let notice = request.uri().query().and_then(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "done")
-            .map(|(_, done)| t.value("done", &done))
-    });
+    let notice = super::activity::notice_of(request, &t);
     let add_member = add_member.unwrap_or_else(|| member_form(state, request, id, &[]));
     let t = &layout.t;
     let page = OrganisationDashboard {

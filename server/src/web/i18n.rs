@@ -150,6 +150,13 @@ impl Tr {
         self.with(key, (("count", *count.borrow()),))
     }
 
+    /// The label of a snake_case value only when there is one: for text chosen by a
+    /// link (`?done=…`), which must never put words of the link's own on the page.
+    pub fn known_value(&self, prefix: &str, value: &str) -> Option<String> {
+        let key = format!("{prefix}-{}", value.replace('_', "-"));
+        self.bundle.text(&key).ok()
+    }
+
     /// The label of a snake_case value, e.g. `kind-facility`, falling back to the value.
     pub fn value(&self, prefix: &str, value: &str) -> String {
         let key = format!("{prefix}-{}", value.replace('_', "-"));
