@@ -1496,3 +1496,61 @@ async fn confirmation_notices_show_only_our_own_words() {
     assert!(!theirs.text.contains("class=\"notice\""), "{}", theirs.text);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_edit_their_organisation_and_nobody_else_can() {
+    let app = app().await;
+    let mut owner = Visitor::new(&app);
+    owner.sign_up("owner@unibo.example", "Owner").await;
+    let organisation = organisation_by_form(&mut owner, "university", "Unibo").await;
+    let path = format!("/dashboard/organisations/{organisation}/edit");
+    let form = owner.get(&path).await;
+    assert_page(&form, 200);
+    assert!(form.text.contains("value=\"Unibo\""), "{}", form.text);
+    assert!(
+        form.text.contains("value=\"university\" selected"),
+        "{}",
+        form.text
+    );
+    let fields = |website: &'static str| {
+        vec![
+            ("kind", "university"),
+            ("name", "Università di Bologna"),
+            ("description", "Alma Mater Studiorum."),
+            ("website", website),
+            ("country", "IT"),
+            ("region", "Emilia-Romagna"),
+            ("city", "Bologna"),
+            ("contact_name", "Giulia Verdi"),
+            ("contact_email", "tto@unibo.example"),
+        ]
+    };
+    let bad = owner.post(&path, &fields("not a website")).await;
+    assert_page(&bad, 400);
+    assert!(bad.text.contains("id=\"f-website-error\""), "{}", bad.text);
+    assert!(bad.text.contains("value=\"not a website\""));
+    let saved = owner.post(&path, &fields("https://www.unibo.it")).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let api = app
+        .get(
+            &format!("/api/v1/organisations/{organisation}"),
+            &Auth::Anonymous,
+        )
+        .await;
+    assert_eq!(api.body["name"], "Università di Bologna", "{}", api.text);
+
+    let mut other = Visitor::new(&app);
+    other.sign_up("other@example.org", "Other").await;
+    assert_page(&other.get(&path).await, 403);
+    other.get("/dashboard").await;
+    let forged = other.post(&path, &fields("https://evil.example")).await;
+    assert_page(&forged, 403);
+    let api = app
+        .get(
+            &format!("/api/v1/organisations/{organisation}"),
+            &Auth::Anonymous,
+        )
+        .await;
+    assert_eq!(api.body["website"], "https://www.unibo.it", "{}", api.text);
+    app.stop().await;
+}

@@ -118,9 +118,19 @@ const ORGANISATION_KINDS: [&str; 8] = [
     "public_agency",
 ];
 
-fn organisation_form(state: &PortalState, request: &Request, fields: &Fields) -> FormPage {
+/// The organisation form: empty to create one, or filled in to edit `existing`.
+fn organisation_form(
+    state: &PortalState,
+    request: &Request,
+    fields: &Fields,
+    existing: Option<&str>,
+) -> FormPage {
     let t = labels(state, request);
-    let layout = layout(state, request, t.t("organisation-new-title"));
+    let title_key = match existing {
+        Some(_) => "organisation-edit-title",
+        None => "organisation-new-title",
+    };
+    let layout = layout(state, request, t.t(title_key));
     let t = &layout.t;
     let typed = |name: &str| field(fields, name).to_owned();
     let country = if fields.is_empty() {
@@ -150,12 +160,118 @@ fn organisation_form(state: &PortalState, request: &Request, fields: &Fields) ->
             .value(typed("contact_email"))
             .hint(t.t("of-contact-email-hint")),
     ];
-    let submit = t.t("organisation-new-button");
-    let intro = t.t("organisation-new-intro");
-    let mut page = FormPage::new(layout, "/dashboard/organisations/new", submit);
-    page.intro = Some(intro);
+    let mut page = match existing {
+        Some(id) => {
+            let submit = t.t("listing-save-button");
+            FormPage::new(
+                layout,
+                format!("/dashboard/organisations/{id}/edit"),
+                submit,
+            )
+        }
+        None => {
+            let submit = t.t("organisation-new-button");
+            let intro = t.t("organisation-new-intro");
+            let mut page = FormPage::new(layout, "/dashboard/organisations/new", submit);
+            page.intro = Some(intro);
+            page
+        }
+    };
     page.fields = form_fields;
     page
+}
+
+fn typed_from_organisation(
+    organisation: &domain::model::OrganisationView,
+) -> Vec<(String, String)> {
+    let contact = organisation.contact.clone().unwrap_or_default();
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    vec![
+        ("kind".into(), organisation.kind.as_str().to_owned()),
+        ("name".into(), organisation.name.clone()),
+        ("description".into(), organisation.description.clone()),
+        ("website".into(), text(&organisation.website)),
+        ("country".into(), organisation.location.country.clone()),
+        ("region".into(), text(&organisation.location.region)),
+        ("city".into(), text(&organisation.location.city)),
+        ("contact_name".into(), text(&contact.name)),
+        ("contact_email".into(), text(&contact.email)),
+    ]
+}
+
+#[handler]
+pub async fn show_edit_organisation(
+    request: &Request,
+    Path(id): Path<String>,
+    state: Data<&PortalState>,
+) -> Response {
+    let caller = match member(request) {
+        Ok(caller) => caller,
+        Err(to_login) => return to_login.response(),
+    };
+    let layout = layout(&state, request, String::new());
+    // Members only, as the domain requires for any change.
+    if let Err(error) = state.hub.list_members(&caller, &id).await {
+        return domain_problem(layout, error);
+    }
+    match state.hub.get_organisation(&caller, &id).await {
+        Ok(organisation) => render(
+            &organisation_form(
+                &state,
+                request,
+                &typed_from_organisation(&organisation),
+                Some(&id),
+            ),
+            StatusCode::OK,
+        ),
+        Err(error) => domain_problem(layout, error),
+    }
+}
+
+#[handler]
+pub async fn update_organisation(
+    request: &Request,
+    Path(id): Path<String>,
+    body: Body,
+    state: Data<&PortalState>,
+) -> Response {
+    let fields = match checked_form(&state, request, body).await {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
+    };
+    let caller = match member(request) {
+        Ok(caller) => caller,
+        Err(to_login) => return to_login.response(),
+    };
+    let form = organisation_form(&state, request, &fields, Some(&id));
+    let kind = match OrganisationKind::parse(field(&fields, "kind")) {
+        Ok(kind) => kind,
+        Err(_) => {
+            let message = form.layout.t.t("problem-choice");
+            return render(&form.field_error("kind", message), StatusCode::BAD_REQUEST);
+        }
+    };
+    let update = domain::model::OrganisationUpdate {
+        kind: Some(kind),
+        name: Some(field(&fields, "name").to_owned()),
+        description: Some(field(&fields, "description").to_owned()),
+        website: Some(optional_text(&fields, "website")),
+        country: Some(field(&fields, "country").trim().to_owned()),
+        region: Some(optional_text(&fields, "region")),
+        city: Some(optional_text(&fields, "city")),
+        contact_name: Some(optional_text(&fields, "contact_name")),
+        contact_email: Some(optional_text(&fields, "contact_email")),
+        ..domain::model::OrganisationUpdate::default()
+    };
+    match state.hub.update_organisation(&caller, &id, update).await {
+        Ok(_) => see_other(&format!(
+            "/dashboard/organisations/{id}?done=organisation-saved"
+        )),
+        Err(error) if error.kind == ErrorKind::InvalidInput => {
+            render(&form.with_error(&error), StatusCode::BAD_REQUEST)
+        }
+        Err(error) => domain_problem(form.layout, error),
+    }
 }
 
 #[handler]
@@ -163,7 +279,10 @@ pub async fn show_new_organisation(request: &Request, state: Data<&PortalState>)
     if let Err(to_login) = member(request) {
         return to_login.response();
     }
-    render(&organisation_form(&state, request, &[]), StatusCode::OK)
+    render(
+        &organisation_form(&state, request, &[], None),
+        StatusCode::OK,
+    )
 }
 
 #[handler]
@@ -180,7 +299,7 @@ pub async fn create_organisation(
         Ok(caller) => caller,
         Err(to_login) => return to_login.response(),
     };
-    let form = organisation_form(&state, request, &fields);
+    let form = organisation_form(&state, request, &fields, None);
     let kind = match field(&fields, "kind") {
         "" => None,
         text => match OrganisationKind::parse(text) {

@@ -112,6 +112,13 @@ pub fn mount(route: Route, state: PortalState) -> Route {
             page(get(dashboard::show_organisation_dashboard), &state),
         )
         .at(
+            "/dashboard/organisations/:id/edit",
+            page(
+                get(dashboard::show_edit_organisation).post(dashboard::update_organisation),
+                &state,
+            ),
+        )
+        .at(
             "/dashboard/organisations/:id/members",
             page(post(dashboard::add_organisation_member), &state),
         )
