@@ -1186,6 +1186,18 @@ async fn a_firm_saves_a_search_gets_the_match_in_its_inbox_and_is_introduced() {
         seen.text
     );
     assert!(seen.text.contains("Accepted"), "{}", seen.text);
+    assert!(seen.text.contains("name=\"outcome\""), "{}", seen.text);
+    let recorded = firm
+        .post(&format!("{path}/outcome"), &[("outcome", "met")])
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.text);
+    let after = firm.get(&path).await;
+    assert!(
+        after.text.contains("<strong>We met</strong>"),
+        "{}",
+        after.text
+    );
+    assert!(!after.text.contains("name=\"outcome\""), "recorded once");
     app.stop().await;
 }
 

@@ -10,7 +10,9 @@ use super::views::{Choice, Layout};
 use askama::Template;
 use domain::circles::NewCircle;
 use domain::introductions::IntroductionView;
-use domain::model::{DeclineReason, Frequency, IntroductionStatus, OrganisationFilter};
+use domain::model::{
+    DeclineReason, Frequency, IntroductionOutcome, IntroductionStatus, OrganisationFilter,
+};
 use domain::subscriptions::SubscriptionUpdate;
 use domain::{Caller, ErrorKind};
 use poem::http::StatusCode;
@@ -564,6 +566,10 @@ struct IntroductionPage {
     can_answer: bool,
     can_withdraw: bool,
     can_write: bool,
+    /// Accepted and not yet told what came of it: the outcome form.
+    can_record_outcome: bool,
+    outcome: Option<String>,
+    outcomes: Vec<Choice>,
     reasons: Vec<Choice>,
     problem: Option<String>,
     typed_message: String,
@@ -657,6 +663,20 @@ async fn render_introduction(
             view.status,
             IntroductionStatus::Requested | IntroductionStatus::Accepted
         ) && view.your_side != Side::Broker,
+        can_record_outcome: view.status == IntroductionStatus::Accepted
+            && view.outcome.is_none()
+            && view.your_side != Side::Broker,
+        outcome: view
+            .outcome
+            .map(|outcome| t.value("introduction-outcome", outcome.as_str())),
+        outcomes: IntroductionOutcome::ALL
+            .iter()
+            .map(|outcome| Choice {
+                value: outcome.as_str().to_owned(),
+                label: t.value("introduction-outcome", outcome.as_str()),
+                checked: false,
+            })
+            .collect(),
         reasons: DeclineReason::ALL
             .iter()
             .map(|reason| Choice {
@@ -740,6 +760,14 @@ pub async fn answer_introduction(
             .withdraw_introduction(&caller, &id)
             .await
             .map(|_| ()),
+        "outcome" => match IntroductionOutcome::parse(field(&fields, "outcome")) {
+            Ok(outcome) => state
+                .hub
+                .record_introduction_outcome(&caller, &id, outcome)
+                .await
+                .map(|_| ()),
+            Err(_) => return problem(layout, StatusCode::BAD_REQUEST, None),
+        },
         "messages" => {
             let text = field(&fields, "text").to_owned();
             match state
