@@ -366,6 +366,18 @@ async fn fill_and_submit(browser: &Browser, form: &str, fields: &[(&str, &str)])
     check(browser.click(&button).await, "submit");
 }
 
+/// Waits until the page holds an element matching `css` (a page loading after a post).
+async fn wait_for(browser: &Browser, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if !check(browser.find_all(css).await, css).is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} never appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn click_on(browser: &Browser, css: &str) {
     let element = check(browser.find(css).await, css);
     check(browser.click(&element).await, css);
@@ -565,6 +577,7 @@ async fn members_publish_offers_save_searches_and_answer_introductions() {
         ],
     )
     .await;
+    wait_for(&browser, ".field-error").await;
     let errors = check(browser.find_all(".field-error").await, "errors");
     assert_eq!(errors.len(), 2, "two fields are wrong");
     assert!(
@@ -613,6 +626,7 @@ async fn members_publish_offers_save_searches_and_answer_introductions() {
         ".listing-row[data-status=draft] form[action$=\"/publish\"] button",
     )
     .await;
+    wait_for(&browser, "#f-topics-error").await;
     assert!(
         text_of(&browser, "#f-topics-error")
             .await
@@ -735,5 +749,46 @@ async fn members_publish_offers_save_searches_and_answer_introductions() {
     check(browser.goto(&format!("{base}/console")).await, "console");
     assert_eq!(text_of(&browser, "h1").await, "Broker console");
     shot("members-console-desktop.png").await;
+
+    // More members' pages fit a phone.
+    check(browser.resize(PHONE.0, PHONE.1).await, "resize");
+    for (name, path) in [
+        ("members-console-phone.png", "/console"),
+        ("members-searches-phone.png", "/dashboard/searches"),
+        ("members-inbox-phone.png", "/dashboard/inbox"),
+        ("members-circles-phone.png", "/dashboard/circles"),
+        (
+            "members-organisation-edit-phone.png",
+            "/dashboard/organisations/new",
+        ),
+    ] {
+        check(browser.goto(&format!("{base}{path}")).await, name);
+        assert_fits(&browser, name, PHONE.0).await;
+        check(
+            browser
+                .full_page_screenshot(&shots.join(name), PHONE.0, PHONE.1)
+                .await,
+            "screenshot",
+        );
+    }
+    check(browser.resize(DESKTOP.0, DESKTOP.1).await, "resize");
+
+    // The members' pages speak Italian too.
+    check(
+        browser.goto(&format!("{base}/dashboard")).await,
+        "dashboard",
+    );
+    click_on(&browser, ".language-switch button[value=it]").await;
+    wait_for_url(&browser, "the dashboard again", |url| {
+        url.ends_with("/dashboard")
+    })
+    .await;
+    assert_eq!(text_of(&browser, "h1").await, "Pannello");
+    assert_eq!(
+        text_of(&browser, ".sign-out button").await,
+        "Esci",
+        "the header is translated"
+    );
+    shot("members-dashboard-italian-desktop.png").await;
     app.stop().await;
 }

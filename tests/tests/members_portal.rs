@@ -990,7 +990,9 @@ async fn only_brokers_see_the_console_which_verifies_and_reports_unmet_demand() 
         console.text
     );
     assert!(
-        console.text.contains("<td>piemonte</td><td>2</td>"),
+        console
+            .text
+            .contains(">piemonte</td><td data-label=\"Searches\">2</td>"),
         "grouped: {}",
         console.text
     );
