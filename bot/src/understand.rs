@@ -314,6 +314,9 @@ const FILLER: &[&str] = &[
     "thank",
     "know",
     "knows",
+    "much",
+    "cost",
+    "costs",
     "talk",
     "speak",
     "anything",
@@ -377,6 +380,10 @@ const FILLER: &[&str] = &[
     "sto",
     "stiamo",
     "parlare",
+    // "quanto costa …?", "how much does … cost": the answer's cards show prices.
+    "quanto",
+    "costa",
+    "costano",
     "chi",
     "puo",
     "possono",
@@ -866,6 +873,23 @@ const PLACE_CUES: &[&str] = &[
     "di",
 ];
 
+const WEEKDAYS: &[(&str, chrono::Weekday)] = &[
+    ("monday", chrono::Weekday::Mon),
+    ("tuesday", chrono::Weekday::Tue),
+    ("wednesday", chrono::Weekday::Wed),
+    ("thursday", chrono::Weekday::Thu),
+    ("friday", chrono::Weekday::Fri),
+    ("saturday", chrono::Weekday::Sat),
+    ("sunday", chrono::Weekday::Sun),
+    ("lunedi", chrono::Weekday::Mon),
+    ("martedi", chrono::Weekday::Tue),
+    ("mercoledi", chrono::Weekday::Wed),
+    ("giovedi", chrono::Weekday::Thu),
+    ("venerdi", chrono::Weekday::Fri),
+    ("sabato", chrono::Weekday::Sat),
+    ("domenica", chrono::Weekday::Sun),
+];
+
 const MONTHS: &[(&str, u32)] = &[
     ("january", 1),
     ("february", 2),
@@ -1118,6 +1142,42 @@ fn read_date(words: &mut [Word], u: &mut Understanding, today: NaiveDate) {
         }
     }
     let _ = text;
+    // "next tuesday", "da lunedì", "on Friday": the next such day after today.
+    for i in 0..words.len() {
+        let Some(weekday) = WEEKDAYS
+            .iter()
+            .find(|(name, _)| *name == words[i].folded)
+            .map(|(_, day)| *day)
+        else {
+            continue;
+        };
+        let ahead =
+            (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+        let ahead = if ahead == 0 { 7 } else { ahead };
+        u.available_on = Some(today + Duration::days(i64::from(ahead)));
+        words[i].used = true;
+        let mut first = i;
+        if let Some(k) = i.checked_sub(1)
+            && ["next", "prossimo", "prossima", "this", "questo", "questa"]
+                .contains(&words[k].folded.as_str())
+        {
+            words[k].used = true;
+            first = k;
+        }
+        // "lunedì prossimo"
+        if let Some(word) = words.get_mut(i + 1)
+            && ["prossimo", "prossima", "next"].contains(&word.folded.as_str())
+        {
+            word.used = true;
+        }
+        if let Some(k) = first.checked_sub(1)
+            && ["from", "on", "starting", "da", "dal", "di", "il", "per"]
+                .contains(&words[k].folded.as_str())
+        {
+            words[k].used = true;
+        }
+        return;
+    }
     // "from March", "in settembre", "da ottobre"
     for i in 0..words.len() {
         if let Some((_, month)) = MONTHS.iter().find(|(name, _)| *name == words[i].folded) {

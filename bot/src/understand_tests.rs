@@ -1384,6 +1384,16 @@ fn distances_days_of_the_month_and_durations() {
     assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2027, 11, 2));
     let u = understand("ufficio a Bologna da novembre", today);
     assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 11, 1));
+    // 2026-11-28 is a Saturday.
+    let u = understand("meeting room for 12 people in Trento next tuesday", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 12, 1));
+    assert_eq!(u.topic, None);
+    let u = understand("sala riunioni a Parma sabato prossimo", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 12, 5));
+    let u = understand("quanto costa una prova di nebbia salina?", today);
+    assert_eq!(u.topic.as_deref(), Some("prova nebbia salina"));
+    let u = understand("how much does a salt spray test cost", today);
+    assert_eq!(u.topic.as_deref(), Some("salt spray test"));
     let u = understand("banco di laboratorio per tre mesi a Padova", today);
     assert_eq!((u.topic, u.place.as_deref()), (None, Some("Padova")));
     // "50 km" is never a price, and a number before "km" never a head count.
