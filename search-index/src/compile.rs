@@ -128,12 +128,34 @@ pub(crate) fn compile(
         matchers: Vec::new(),
         record: true,
     };
-    let query = compiler.sequence(&parsed.clauses, false)?;
+    let query = if is_long_question(&parsed.clauses, &mut compiler.analyzers) {
+        compiler.loose(&parsed.clauses)?
+    } else {
+        compiler.sequence(&parsed.clauses, false)?
+    };
     Ok(CompiledQuery {
         query,
         scored: !parsed.is_match_all(),
         matchers: compiler.matchers,
     })
+}
+
+/// Content words from which a query reads as a question or a description of a need
+/// rather than a handful of keywords: then no word is required, and BM25 decides.
+pub(crate) const LONG_QUESTION_WORDS: usize = 5;
+
+/// Whether the query has at least [`LONG_QUESTION_WORDS`] plain, positive, non-stop
+/// words at its top level.
+fn is_long_question(clauses: &[Clause], analyzers: &mut Analyzers) -> bool {
+    clauses
+        .iter()
+        .filter(|clause| {
+            !clause.negated
+                && matches!(clause.alternatives.as_slice(),
+                    [Unit::Word { text, .. }] if !analyzers.is_stop_word(text))
+        })
+        .count()
+        >= LONG_QUESTION_WORDS
 }
 
 struct Compiler<'a> {
@@ -396,6 +418,60 @@ impl Compiler<'_> {
         Ok(Box::new(BooleanQuery::new(parts)))
     }
 
+    /// A long question: every positive clause optional and scored by BM25 alone, so a
+    /// listing that answers most of it ranks by how well, not only one that has every
+    /// word. Exclusions still exclude; words are matched exactly, stemmed or through the
+    /// glossary, and through typos only when the index has never seen the word; no
+    /// completion of the last word, which a long question has finished typing.
+    fn loose(&mut self, clauses: &[Clause]) -> Result<Box<dyn Query>, SearchError> {
+        let mut wanted: Vec<Box<dyn Query>> = Vec::new();
+        let mut excluded: Vec<Box<dyn Query>> = Vec::new();
+        for clause in clauses {
+            if clause.negated {
+                let saved = std::mem::replace(&mut self.record, false);
+                let mut negated = Vec::new();
+                for unit in &clause.alternatives {
+                    negated.push(self.unit(unit, true, false)?);
+                }
+                self.record = saved;
+                excluded.push(any_of(negated));
+                continue;
+            }
+            let mut alternatives = Vec::new();
+            for unit in &clause.alternatives {
+                alternatives.push(match unit {
+                    Unit::Word { text, .. } => {
+                        let known = self.in_vocabulary(text)?;
+                        self.word_with(text, false, false, false, !known)?
+                    }
+                    other => self.unit(other, false, false)?,
+                });
+            }
+            wanted.push(any_of(alternatives));
+        }
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if wanted.is_empty() {
+            parts.push((Occur::Must, Box::new(AllQuery)));
+        }
+        parts.extend(wanted.into_iter().map(|q| (Occur::Should, q)));
+        parts.extend(excluded.into_iter().map(|q| (Occur::MustNot, q)));
+        Ok(Box::new(BooleanQuery::new(parts)))
+    }
+
+    /// Whether any listing has `text` (in its neutral form) in any text field.
+    fn in_vocabulary(&mut self, text: &str) -> Result<bool, SearchError> {
+        let Some(neutral) = self.analyzers.neutral_word(text) else {
+            return Ok(false);
+        };
+        for field in TextField::ALL {
+            let term = Term::from_field_text(self.fields.neutral(field), &neutral);
+            if self.searcher.doc_freq(&term).map_err(index_error)? > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn is_optional(&mut self, clause: &Clause) -> bool {
         let [Unit::Word { text, .. }] = clause.alternatives.as_slice() else {
             return false;
@@ -476,6 +552,17 @@ impl Compiler<'_> {
         strict: bool,
         tiered: bool,
     ) -> Result<Box<dyn Query>, SearchError> {
+        self.word_with(text, prefix, strict, tiered, true)
+    }
+
+    fn word_with(
+        &mut self,
+        text: &str,
+        prefix: bool,
+        strict: bool,
+        tiered: bool,
+        typos: bool,
+    ) -> Result<Box<dyn Query>, SearchError> {
         let Some(neutral) = self.analyzers.neutral_word(text) else {
             return Ok(Box::new(EmptyQuery));
         };
@@ -500,7 +587,7 @@ impl Compiler<'_> {
         if !strict {
             let synonyms = self.synonym_queries(text, std::slice::from_ref(&neutral));
             variants.add(MatchKind::Synonym, synonyms);
-            let budget = typo_budget(&neutral);
+            let budget = if typos { typo_budget(&neutral) } else { 0 };
             if budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit()) {
                 let probe = FuzzyTermQuery::new(
                     Term::from_field_text(self.fields.title, &neutral),

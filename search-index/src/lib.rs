@@ -17,6 +17,7 @@ mod query;
 mod schema;
 #[cfg(test)]
 mod tests;
+pub mod yardstick;
 
 pub use model::*;
 pub use query::{MAX_NESTING, MAX_QUERY_BYTES, MAX_QUERY_WORDS};

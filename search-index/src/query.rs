@@ -128,6 +128,9 @@ fn lex(text: &str) -> Result<Vec<Lexeme>, SearchError> {
                 chars.next();
                 match chars.peek() {
                     None => return Err(invalid("'-' must be followed by what to exclude")),
+                    // "IL-6 - a marker": a dash between words, set off by spaces, is
+                    // punctuation, as people write it; only a leading one is a mistake.
+                    Some(&(_, next)) if is_space(next) && !out.is_empty() => {}
                     Some(&(_, next)) if is_space(next) || next == ')' || next == '-' => {
                         return Err(invalid("'-' must be followed by what to exclude"));
                     }
@@ -423,6 +426,16 @@ mod tests {
         assert!(matches!(parse(&many), Err(SearchError::QueryInvalid(_))));
         let ok = vec!["w"; MAX_QUERY_WORDS].join(" ");
         assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_dash_between_words_is_punctuation() {
+        let parsed = parse("bone density - vitamin D").unwrap();
+        assert_eq!(parsed.clauses.len(), 4);
+        assert!(parsed.clauses.iter().all(|clause| !clause.negated));
+        assert!(parse("- vitamin").is_err());
+        assert!(parse("vitamin -").is_err());
+        assert!(parse("vitamin -bone").unwrap().clauses[1].negated);
     }
 
     #[test]

@@ -63,6 +63,47 @@ enum Command {
     /// Manage accounts from the shell (e.g. create the first admin).
     #[command(subcommand)]
     User(UserCommand),
+    /// Measure search quality on a test collection in BEIR layout: index its documents
+    /// with Ponte's own analysers and ranking (title → title, text → description,
+    /// English), ask every judged query as `GET /api/v1/search?q=` would, and print
+    /// nDCG@10, MAP@100 and recall@100 (trec_eval definitions) as one JSON line last.
+    /// Touches no database and no data directory.
+    EvalSearch(EvalSearchArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvalSearchArgs {
+    /// The collection's directory: corpus.jsonl, queries.jsonl and qrels/<split>.tsv.
+    #[arg(long, value_name = "DIR")]
+    beir: PathBuf,
+    /// Which judgements to score: qrels/<split>.tsv.
+    #[arg(long, value_enum, default_value = "test")]
+    split: SplitArg,
+    /// Also write the top 100 of every query here in TREC run format
+    /// (qid Q0 docid rank score tag), to score it with trec_eval.
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
+    /// Also score plain BM25 (tantivy, English stemming, title and text) on the same
+    /// collection and print its line on standard error, as the yardstick.
+    #[arg(long)]
+    baseline: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SplitArg {
+    Test,
+    Train,
+    Dev,
+}
+
+impl SplitArg {
+    fn file_stem(self) -> &'static str {
+        match self {
+            SplitArg::Test => "test",
+            SplitArg::Train => "train",
+            SplitArg::Dev => "dev",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -415,7 +456,66 @@ async fn execute(cli: Cli) -> Result<(), app::BoxError> {
             hub.close().await?;
             result
         }
+        Command::EvalSearch(args) => eval_search(args),
     }
+}
+
+fn eval_search(args: &EvalSearchArgs) -> Result<(), app::BoxError> {
+    use domain::search::evaluation::{self, Progress};
+    if !args.beir.is_dir() {
+        return Err(format!("{} is not a directory", args.beir.display()).into());
+    }
+    let collection = evaluation::load_beir(&args.beir, args.split.file_stem())?;
+    eprintln!(
+        "{} documents, {} queries, {} judged in {}",
+        collection.documents.len(),
+        collection.queries.len(),
+        collection.judgements.len(),
+        args.split.file_stem()
+    );
+    let index_dir = tempfile::tempdir()?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut progress = |step: Progress| match step {
+        Progress::Indexed { done, total } => {
+            bar.set_message("documents indexed");
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+        Progress::Searched { done, total } => {
+            bar.set_message("queries asked");
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let result = evaluation::evaluate_production(&collection, index_dir.path(), &mut progress);
+    bar.finish_and_clear();
+    let production = result?;
+    if production.failed > 0 {
+        eprintln!(
+            "{} queries were refused or found nothing (scored 0)",
+            production.failed
+        );
+    }
+    if let Some(path) = &args.run {
+        let file = std::fs::File::create(path)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        production
+            .write_trec_run(&mut out, "ponte")
+            .and_then(|()| std::io::Write::flush(&mut out))
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        eprintln!("run written to {}", path.display());
+    }
+    if args.baseline {
+        let baseline = evaluation::evaluate_plain_bm25(&collection)?;
+        eprintln!("plain BM25: {}", baseline.summary_json());
+    }
+    println!("{}", production.summary_json());
+    Ok(())
 }
 
 impl From<ImportKindArg> for domain::import::ImportKind {

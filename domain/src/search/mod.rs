@@ -5,6 +5,7 @@
 //! The index itself (tantivy) is `search-index`'s; keeping it in step with the
 //! database is `indexer`'s.
 
+pub mod evaluation;
 pub(crate) mod indexer;
 mod unmet;
 
