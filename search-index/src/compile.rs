@@ -21,6 +21,15 @@
 //! scored with its weight above times the field's boost (title 3, topics and
 //! techniques 2, summary 1.5, description 1, organisation 0.5).
 //!
+//! Long questions are different: from [`LONG_QUESTION_WORDS`] content words on, a
+//! query describes a need rather than naming it, and no listing says it all in the
+//! same words. Then no word is required; each adds BM25 score through its exact,
+//! stemmed and synonym forms (typos only for words no listing has), with descriptive
+//! fields weighted like the title — tuned with `ponte eval-search` on SciFact's train
+//! split. A search by people that requires several words and finds nothing is asked
+//! again the same loose way (`SearchRequest::loosen_if_empty`); saved-search matching
+//! never is.
+//!
 //! A word that is a stop word in one of our languages ("the", "di", "die") and has no
 //! glossary entry is optional: it adds score but is not required, unless the query has
 //! nothing else. Runs of words that form a glossary term ("3D printing") also match as
@@ -60,6 +69,8 @@ const SYNONYM: f32 = 0.5;
 const SYNONYM_STEMMED: f32 = 0.3;
 const PREFIX: f32 = 0.4;
 const TYPO: f32 = 0.3;
+/// An exact word's weight in a long question (see `Compiler::weight`).
+const LOOSE_EXACT: f32 = 0.5;
 
 /// Typo candidates kept per word (the most frequent in the index).
 const MAX_TYPO_TERMS: usize = 8;
@@ -92,6 +103,9 @@ pub(crate) struct CompiledQuery {
     /// Whether there is anything to rank by (false for match-all).
     pub(crate) scored: bool,
     pub(crate) matchers: Vec<Matcher>,
+    /// Every word was required, and there were several: compiling it loosened would
+    /// find more.
+    pub(crate) could_loosen: bool,
 }
 
 /// Allowed typos for a word of `chars` characters (Meilisearch's defaults).
@@ -106,21 +120,26 @@ pub(crate) fn typo_budget(word: &str) -> u8 {
     }
 }
 
+/// Compiles `parsed`; with `loosen`, as a long question (no word required) whatever
+/// its length.
 pub(crate) fn compile(
     parsed: &ParsedQuery,
     fields: &Fields,
     analyzers: &Analyzers,
     glossary: &Glossary,
     searcher: &Searcher,
+    loosen: bool,
 ) -> Result<CompiledQuery, SearchError> {
     if parsed.clauses.is_empty() {
         return Ok(CompiledQuery {
             query: Box::new(AllQuery),
             scored: false,
             matchers: Vec::new(),
+            could_loosen: false,
         });
     }
     let mut compiler = Compiler {
+        loose: false,
         fields,
         analyzers: analyzers.clone(),
         glossary,
@@ -128,7 +147,10 @@ pub(crate) fn compile(
         matchers: Vec::new(),
         record: true,
     };
-    let query = if is_long_question(&parsed.clauses, &mut compiler.analyzers) {
+    let content_words = content_words(&parsed.clauses, &mut compiler.analyzers);
+    let long = content_words >= LONG_QUESTION_WORDS;
+    let query = if long || loosen {
+        compiler.loose = true;
         compiler.loose(&parsed.clauses)?
     } else {
         compiler.sequence(&parsed.clauses, false)?
@@ -137,6 +159,7 @@ pub(crate) fn compile(
         query,
         scored: !parsed.is_match_all(),
         matchers: compiler.matchers,
+        could_loosen: !long && !loosen && content_words >= 2,
     })
 }
 
@@ -144,9 +167,8 @@ pub(crate) fn compile(
 /// rather than a handful of keywords: then no word is required, and BM25 decides.
 pub(crate) const LONG_QUESTION_WORDS: usize = 5;
 
-/// Whether the query has at least [`LONG_QUESTION_WORDS`] plain, positive, non-stop
-/// words at its top level.
-fn is_long_question(clauses: &[Clause], analyzers: &mut Analyzers) -> bool {
+/// Plain, positive, non-stop words at the query's top level.
+fn content_words(clauses: &[Clause], analyzers: &mut Analyzers) -> usize {
     clauses
         .iter()
         .filter(|clause| {
@@ -155,10 +177,10 @@ fn is_long_question(clauses: &[Clause], analyzers: &mut Analyzers) -> bool {
                     [Unit::Word { text, .. }] if !analyzers.is_stop_word(text))
         })
         .count()
-        >= LONG_QUESTION_WORDS
 }
 
 struct Compiler<'a> {
+    loose: bool,
     fields: &'a Fields,
     analyzers: Analyzers,
     glossary: &'a Glossary,
@@ -306,9 +328,25 @@ impl Compiler<'_> {
                         .map(|(i, w)| (i, w.as_str()))
                         .collect(),
                 )
-                .map(|q| (field, boosted(q, weight * field.boost())))
+                .map(|q| (field, boosted(q, self.weight(weight, field))))
             })
             .collect()
+    }
+
+    /// A variant's weight in a field. A long question describes a need in sentences,
+    /// so in one the descriptive fields count as much as the title, and an exact word
+    /// half as much as usual (its stem, in the stemmed fields, already counts it); both
+    /// tuned on SciFact's train split with `ponte eval-search`.
+    fn weight(&self, kind_weight: f32, field: TextField) -> f32 {
+        if !self.loose {
+            return kind_weight * field.boost();
+        }
+        let kind = if kind_weight == EXACT {
+            LOOSE_EXACT
+        } else {
+            kind_weight
+        };
+        kind * field.question_boost()
     }
 
     /// Analysed tokens (with their positions, which keep stop-word gaps) in every
@@ -326,7 +364,7 @@ impl Compiler<'_> {
                         .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
                         .collect(),
                 )
-                .map(|q| (field, boosted(q, weight * field.boost())))
+                .map(|q| (field, boosted(q, self.weight(weight, field))))
             })
             .collect()
     }

@@ -396,89 +396,107 @@ impl SearchIndex {
         let parsed = query::parse(&request.query)?;
 
         let searcher = self.reader.searcher();
-        let compiled = compile::compile(
-            &parsed,
-            &self.fields,
-            &self.analyzers,
-            Glossary::shipped(),
-            &searcher,
-        )?;
         let mut analyzers = self.analyzers.clone();
-        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query)];
-        let f = &self.fields;
-        let keyword_filters: [(Field, &[String]); 8] = [
-            (f.kind.indexed, &request.kinds),
-            (f.organisation_kind.indexed, &request.organisation_kinds),
-            (f.country.indexed, &request.countries),
-            (f.region.indexed, &request.regions),
-            (f.city.indexed, &request.cities),
-            (f.topic.indexed, &request.topics),
-            (f.engagement.indexed, &request.engagement_modes),
-            (f.space_type.indexed, &request.space_types),
-        ];
-        for (field, values) in keyword_filters {
-            let terms: Vec<Term> = values
-                .iter()
-                .map(|v| analyzers.keyword(v))
-                .filter(|v| !v.is_empty())
-                .map(|v| Term::from_field_text(field, &v))
-                .collect();
-            if !terms.is_empty() {
-                parts.push((Occur::Must, filter(Box::new(TermSetQuery::new(terms)))));
+        let mut loosen = false;
+        let (matchers, collected) = loop {
+            let compiled = compile::compile(
+                &parsed,
+                &self.fields,
+                &self.analyzers,
+                Glossary::shipped(),
+                &searcher,
+                loosen,
+            )?;
+            let compile::CompiledQuery {
+                query: text_query,
+                scored,
+                matchers,
+                could_loosen,
+            } = compiled;
+            let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+            let f = &self.fields;
+            let keyword_filters: [(Field, &[String]); 8] = [
+                (f.kind.indexed, &request.kinds),
+                (f.organisation_kind.indexed, &request.organisation_kinds),
+                (f.country.indexed, &request.countries),
+                (f.region.indexed, &request.regions),
+                (f.city.indexed, &request.cities),
+                (f.topic.indexed, &request.topics),
+                (f.engagement.indexed, &request.engagement_modes),
+                (f.space_type.indexed, &request.space_types),
+            ];
+            for (field, values) in keyword_filters {
+                let terms: Vec<Term> = values
+                    .iter()
+                    .map(|v| analyzers.keyword(v))
+                    .filter(|v| !v.is_empty())
+                    .map(|v| Term::from_field_text(field, &v))
+                    .collect();
+                if !terms.is_empty() {
+                    parts.push((Occur::Must, filter(Box::new(TermSetQuery::new(terms)))));
+                }
             }
-        }
-        if let Some(verified) = request.verified {
-            let term =
-                Term::from_field_text(f.verified.indexed, if verified { "true" } else { "false" });
-            parts.push((
-                Occur::Must,
-                filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
-            ));
-        }
-        if let Some(price) = &request.max_price {
-            // Amounts in different currencies are not comparable: only the same currency.
-            let term =
-                Term::from_field_text(f.currency.indexed, &analyzers.keyword(&price.currency));
-            parts.push((
-                Occur::Must,
-                filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
-            ));
-        }
+            if let Some(verified) = request.verified {
+                let term = Term::from_field_text(
+                    f.verified.indexed,
+                    if verified { "true" } else { "false" },
+                );
+                parts.push((
+                    Occur::Must,
+                    filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
+                ));
+            }
+            if let Some(price) = &request.max_price {
+                // Amounts in different currencies are not comparable: only the same currency.
+                let term =
+                    Term::from_field_text(f.currency.indexed, &analyzers.keyword(&price.currency));
+                parts.push((
+                    Occur::Must,
+                    filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
+                ));
+            }
 
-        let sort = match request.sort {
-            SortOrder::Relevance if compiled.scored => SortKey::Score,
-            SortOrder::Relevance | SortOrder::Newest => SortKey::Newest,
-            SortOrder::Distance => SortKey::Distance,
-            SortOrder::Price => SortKey::Price,
+            let sort = match request.sort {
+                SortOrder::Relevance if scored => SortKey::Score,
+                SortOrder::Relevance | SortOrder::Newest => SortKey::Newest,
+                SortOrder::Distance => SortKey::Distance,
+                SortOrder::Price => SortKey::Price,
+            };
+            let trl = match (request.trl_min, request.trl_max) {
+                (None, None) => None,
+                (low, high) => Some((
+                    u64::from(low.unwrap_or(0)),
+                    u64::from(high.unwrap_or(u8::MAX)),
+                )),
+            };
+            let plan = Plan {
+                now_micros: micros(request.now),
+                max_price: request.max_price.as_ref().map(|p| p.amount_minor),
+                min_capacity: request.min_capacity.map(u64::from),
+                available_on: request.available_on.map(day_number),
+                trl,
+                near: request.near,
+                sort,
+                scored,
+                keep: request.offset + request.limit,
+                facets: request.with_facets,
+            };
+            let query = BooleanQuery::new(parts);
+            let collected = searcher
+                .search(&query, &ListingCollector { plan })
+                .map_err(search_error)?;
+            if collected.total == 0 && request.loosen_if_empty && could_loosen {
+                loosen = true;
+                continue;
+            }
+            break (matchers, collected);
         };
-        let trl = match (request.trl_min, request.trl_max) {
-            (None, None) => None,
-            (low, high) => Some((
-                u64::from(low.unwrap_or(0)),
-                u64::from(high.unwrap_or(u8::MAX)),
-            )),
-        };
-        let plan = Plan {
-            now_micros: micros(request.now),
-            max_price: request.max_price.as_ref().map(|p| p.amount_minor),
-            min_capacity: request.min_capacity.map(u64::from),
-            available_on: request.available_on.map(day_number),
-            trl,
-            near: request.near,
-            sort,
-            scored: compiled.scored,
-            keep: request.offset + request.limit,
-            facets: request.with_facets,
-        };
-        let query = BooleanQuery::new(parts);
-        let collected = searcher
-            .search(&query, &ListingCollector { plan })
-            .map_err(search_error)?;
+        let f = &self.fields;
 
         let mut hits = Vec::with_capacity(request.limit);
         for found in collected.hits.into_iter().skip(request.offset) {
             let doc: TantivyDocument = searcher.doc(found.address).map_err(search_error)?;
-            let (matched, snippets) = if compiled.matchers.is_empty() {
+            let (matched, snippets) = if matchers.is_empty() {
                 (Vec::new(), Vec::new())
             } else {
                 let language = text_of(&doc, f.language).and_then(known_language);
@@ -520,7 +538,7 @@ impl SearchIndex {
                         snippet: false,
                     },
                 ];
-                explain::explain(&compiled.matchers, language, &texts, &mut analyzers)
+                explain::explain(&matchers, language, &texts, &mut analyzers)
             };
             hits.push(Hit {
                 id: found.id,

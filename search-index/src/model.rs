@@ -110,6 +110,11 @@ pub struct SearchRequest {
     pub now: DateTime<Utc>,
     /// Whether to count facets.
     pub with_facets: bool,
+    /// When every word is required and no listing has them all, ask again with any
+    /// of them, best first: for people searching, who should not meet an empty page
+    /// because one word of several is missing. Saved-search matching leaves it off, so
+    /// a listing matches a saved search only with every word.
+    pub loosen_if_empty: bool,
 }
 
 /// How a query term matched a listing.

@@ -52,6 +52,17 @@ impl TextField {
             TextField::Organisation => 0.5,
         }
     }
+
+    /// The field's weight when a long question is matched: descriptive text as much
+    /// as the title, which in a sentence-long question is easily outweighed by words
+    /// that happen to be in it.
+    pub(crate) fn question_boost(self) -> f32 {
+        match self {
+            TextField::Title | TextField::Tags => 0.5,
+            TextField::Summary | TextField::Description => 1.0,
+            TextField::Organisation => 0.25,
+        }
+    }
 }
 
 /// Keyword fields used as filters, and the facet columns keyed by display value.

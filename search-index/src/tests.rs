@@ -1108,3 +1108,48 @@ fn one_listing_index_matches_like_search() {
     let index = SearchIndex::of_one_listing(&rust).unwrap();
     assert!(index.any_match(&probe).unwrap());
 }
+
+#[test]
+fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    index
+        .apply(
+            &[
+                listing(
+                    "fatigue",
+                    "en",
+                    "Fatigue testing of carbon fibre parts",
+                    "Servo-hydraulic rigs for composite coupons.",
+                ),
+                listing(
+                    "bread",
+                    "en",
+                    "Bread shelf life",
+                    "Packaging trials for bakeries.",
+                ),
+            ],
+            &[],
+            1,
+        )
+        .unwrap();
+    // Five content words, not all in any listing: the one that answers most of it.
+    let question = "fatigue testing composite helicopter blades vibration";
+    assert_eq!(search_ids(&index, question), vec!["fatigue".to_owned()]);
+    // Two words both required: nothing has both, so nothing matches…
+    let strict = request("bread titanium");
+    assert!(index.search(&strict).unwrap().hits.is_empty());
+    // …unless people are searching: then any of them, and saved-search matching
+    // (which leaves the flag off) is unchanged.
+    let people = SearchRequest {
+        loosen_if_empty: true,
+        ..strict
+    };
+    let loosened = index.search(&people).unwrap();
+    assert_eq!(ids(&loosened), vec!["bread"]);
+    // A single word that nothing has stays empty even for people.
+    let nothing = SearchRequest {
+        loosen_if_empty: true,
+        ..request("unobtainium")
+    };
+    assert!(index.search(&nothing).unwrap().hits.is_empty());
+}

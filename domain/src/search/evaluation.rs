@@ -7,7 +7,7 @@
 //! Plain BM25 (`search_index::yardstick`) can be scored on the same collection, so
 //! every figure comes with its yardstick.
 
-use super::{SearchQuery, prepare_request};
+use super::{SearchQuery, prepare_people_request};
 use chrono::{TimeZone, Utc};
 use search_index::yardstick::PlainBm25;
 use search_index::{ListingDocument, SearchIndex};
@@ -336,7 +336,8 @@ pub enum Progress {
 }
 
 /// Indexes the collection in a production index in `index_dir` (created; should be
-/// empty) and ranks every judged query as `GET /api/v1/search?q=` would.
+/// empty) and ranks every judged query as `GET /api/v1/search?q=` would (the same
+/// request preparation as `Hub::search`).
 pub fn evaluate_production(
     collection: &Collection,
     index_dir: &Path,
@@ -364,7 +365,7 @@ pub fn evaluate_production(
             limit: Some(RUN_DEPTH as u64),
             ..SearchQuery::default()
         };
-        let (request, _) = prepare_request(&query).ok()?;
+        let (request, _) = prepare_people_request(&query).ok()?;
         let results = index.search(&request).ok()?;
         Some(
             results

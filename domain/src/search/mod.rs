@@ -252,7 +252,19 @@ fn index_request(
         offset: cursor_offset(query.cursor.as_deref())?,
         now: now(),
         with_facets: true,
+        loosen_if_empty: false,
     })
+}
+
+/// The index request for a person searching (the API, the portal, the chat): as
+/// `prepare_request`, and when several words are all required and no listing has them
+/// all, the index asks again with any of them rather than answer with nothing.
+pub(crate) fn prepare_people_request(
+    query: &SearchQuery,
+) -> Result<(search_index::SearchRequest, Option<Place>)> {
+    let (mut request, near) = prepare_request(query)?;
+    request.loosen_if_empty = true;
+    Ok((request, near))
 }
 
 /// Checks a search and turns it into an index request, resolving `near` to a place.
@@ -288,7 +300,7 @@ impl Hub {
     /// Full-text search over published listings. Open to everyone; what a hit shows
     /// depends on the caller like any listing view.
     pub async fn search(&self, caller: &Caller, query: SearchQuery) -> Result<SearchPage> {
-        let (request, near) = prepare_request(&query)?;
+        let (request, near) = prepare_people_request(&query)?;
         let index = self.search_index().ok_or_else(unavailable)?;
         let offset = request.offset;
         let limit = request.limit;
