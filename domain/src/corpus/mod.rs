@@ -11,6 +11,7 @@
 //! generates: loading them into a database or index, and timing anything, belong to
 //! the benchmarks that use it.
 
+mod json;
 mod random;
 mod text;
 mod words;
@@ -20,6 +21,7 @@ mod tests;
 
 use crate::model::*;
 use crate::search::SearchQuery;
+pub use json::organisation_json;
 use random::{Stream, Zipf, ZipfExponent};
 use std::sync::LazyLock;
 use words::{City, Phrase};

@@ -68,10 +68,16 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-/// Fills `{t0}`, `{t1}`, `{s0}`, `{s1}`, `{topics}`, `{sectors}`, `{city}` and `{e}`.
+/// Fills `{t0}`, `{t1}`, `{s0}`, `{s1}`, `{topics}`, `{sectors}`, `{city}` and `{e}`,
+/// and the Italian `{dei settori}`, whose article agrees with how many sectors follow.
 fn fill(template: &str, content: &Content, extra: &str) -> String {
+    let italian_sectors = match content.sectors.len() {
+        1 => format!("del settore {}", content.all_sectors()),
+        _ => format!("dei settori {}", content.all_sectors()),
+    };
     capitalise(
         &template
+            .replace("{dei settori}", &italian_sectors)
             .replace("{t0}", content.topic(0))
             .replace("{t1}", content.topic(1))
             .replace("{s0}", content.sector(0))
@@ -142,7 +148,7 @@ pub(super) fn expertise_text(stream: &mut Stream, content: &Content) -> (String,
                 "competenze in {t0} per il settore {s0}",
             ],
             &[
-                "Aiutiamo le imprese dei settori {sectors} su {topics}.",
+                "Aiutiamo le imprese {dei settori} su {topics}.",
                 "Il gruppo lavora su {topics} con partner del settore {s0}.",
             ],
             &[
@@ -150,7 +156,7 @@ pub(super) fn expertise_text(stream: &mut Stream, content: &Content) -> (String,
                 "I progetti vanno dagli studi di fattibilità ai piloti su {t1}.",
                 "Svolgiamo ricerca su commessa, progetti congiunti e tesi su {topics}.",
                 "Abbiamo sede a {city} e lavoriamo in tutta Europa.",
-                "I partner tipici sono piccole imprese dei settori {sectors}.",
+                "I partner tipici sono piccole imprese {dei settori}.",
             ],
         ),
         Language::French => (
@@ -224,12 +230,12 @@ pub(super) fn facility_text(
                 "servizio di prove di {t0} per il settore {s0}",
             ],
             &[
-                "Un laboratorio di {t0} a {city} con {e}, aperto alle imprese dei settori {sectors}.",
+                "Un laboratorio di {t0} a {city} con {e}, aperto alle imprese {dei settori}.",
                 "Misure e prove di {topics} per il settore {s0}.",
             ],
             &[
                 "Il laboratorio dispone di {e} per {t0}.",
-                "Accettiamo campioni dalle imprese dei settori {sectors}.",
+                "Accettiamo campioni dalle imprese {dei settori}.",
                 "Il personale aiuta a progettare le prove su {t1}.",
                 "I risultati sono accompagnati da un rapporto scritto.",
             ],
@@ -315,7 +321,7 @@ pub(super) fn space_text(
                 "{e} per team che lavorano su {t0}",
             ],
             &[
-                "{e} a {city} per giovani imprese dei settori {sectors}.",
+                "{e} a {city} per giovani imprese {dei settori}.",
                 "Spazi per start-up su {topics}, accanto ai gruppi di {t0}.",
             ],
             &[
