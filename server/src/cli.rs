@@ -1,11 +1,13 @@
-//! The `ponte` command line: `serve`, `migrate`, `import`, `user`. Parses settings
-//! (defaults → TOML file → `PONTE_*` environment → flags) and calls the library.
+//! The `ponte` command line: `serve`, `migrate`, `reindex`, `import`, `user`, `corpus`.
+//! Parses settings (defaults → TOML file → `PONTE_*` environment → flags) and calls the
+//! library.
 
 use crate::app;
 use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, FileSettings, Settings};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::corpus::{Corpus, CorpusSize};
 use domain::{Hub, HubOptions};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -69,6 +71,10 @@ enum Command {
     /// nDCG@10, MAP@100 and recall@100 (trec_eval definitions) as one JSON line last.
     /// Touches no database and no data directory.
     EvalSearch(EvalSearchArgs),
+    /// Look at the synthetic corpus the benchmarks load: organisations, listings and
+    /// saved searches, the same for a given seed on every machine.
+    #[command(subcommand)]
+    Corpus(CorpusCommand),
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +110,29 @@ impl SplitArg {
             SplitArg::Dev => "dev",
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum CorpusCommand {
+    /// Print the first items of a corpus as JSON lines: listings, each with its
+    /// organisation, or with --saved-searches the saved searches. Touches no database.
+    Sample {
+        /// Corpus size: 10k, 100k or 1m (listings and saved searches each).
+        #[arg(long, default_value = "10k", value_parser = CorpusSize::parse)]
+        size: CorpusSize,
+        /// The seed the corpus is generated from.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// How many items to print.
+        #[arg(long, default_value_t = 5)]
+        count: u64,
+        /// Index of the first item to print.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Print saved searches instead of listings.
+        #[arg(long)]
+        saved_searches: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -457,6 +486,7 @@ async fn execute(cli: Cli) -> Result<(), app::BoxError> {
             result
         }
         Command::EvalSearch(args) => eval_search(args),
+        Command::Corpus(command) => corpus_command(command),
     }
 }
 
@@ -515,6 +545,49 @@ fn eval_search(args: &EvalSearchArgs) -> Result<(), app::BoxError> {
         eprintln!("plain BM25: {}", baseline.summary_json());
     }
     println!("{}", production.summary_json());
+    Ok(())
+}
+fn corpus_command(command: &CorpusCommand) -> Result<(), app::BoxError> {
+    let CorpusCommand::Sample {
+        size,
+        seed,
+        count,
+        from,
+        saved_searches,
+    } = command;
+    let (what, available) = if *saved_searches {
+        ("saved searches", size.saved_searches())
+    } else {
+        ("listings", size.listings())
+    };
+    let end = from.saturating_add(*count);
+    if end > available {
+        return Err(format!(
+            "the {size} corpus has {available} {what}; --from {from} --count {count} asks for up to index {}",
+            end - 1
+        )
+        .into());
+    }
+    let corpus = Corpus::new(*seed);
+    let mut out = std::io::stdout().lock();
+    for index in *from..end {
+        let line = if *saved_searches {
+            serde_json::json!({ "index": index, "search": corpus.saved_search(index).to_json() })
+        } else {
+            let listing = corpus.listing(index);
+            let organisation = corpus.organisation(listing.organisation);
+            serde_json::json!({
+                "index": index,
+                "listing": listing.to_json(),
+                "organisation": domain::corpus::organisation_json(&organisation),
+            })
+        };
+        // A closed pipe (`| head`) ends the output quietly rather than as an error.
+        match writeln!(out, "{line}") {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
+        }
+    }
     Ok(())
 }
 

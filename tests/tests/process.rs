@@ -125,6 +125,45 @@ fn help_explains_every_option() {
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--bind"));
 }
 
+#[test]
+fn corpus_samples_are_the_same_on_every_run_and_bad_sizes_are_named() {
+    let sample = |args: &[&str]| {
+        ponte()
+            .args(["corpus", "sample"])
+            .args(args)
+            .output()
+            .unwrap_or_else(|error| panic!("{error}"))
+    };
+    let first = sample(&["--size", "100k", "--seed", "42", "--count", "3"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&first.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(
+        |line| line["listing"]["title"].is_string() && line["organisation"]["name"].is_string()
+    ));
+    let again = sample(&["--size", "100k", "--seed", "42", "--count", "3"]);
+    assert_eq!(first.stdout, again.stdout);
+    let searches = sample(&["--count", "2", "--saved-searches"]);
+    assert!(
+        String::from_utf8_lossy(&searches.stdout)
+            .lines()
+            .all(|line| line.contains("\"search\""))
+    );
+    let bad_size = sample(&["--size", "5k"]);
+    assert!(!bad_size.status.success());
+    assert!(String::from_utf8_lossy(&bad_size.stderr).contains("10k, 100k, 1m"));
+    let too_many = sample(&["--from", "9999", "--count", "2"]);
+    assert!(!too_many.status.success());
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("10000 listings"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_sigkill_and_restart() {
     let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
