@@ -27,8 +27,8 @@
 //! stemmed and synonym forms (typos only for words no listing has), with descriptive
 //! fields weighted like the title — tuned with `ponte eval-search` on SciFact's train
 //! split. A search by people that requires several words and finds nothing is asked
-//! again the same loose way (`SearchRequest::loosen_if_empty`); saved-search matching
-//! never is.
+//! again the same loose way. Both only when people are searching
+//! (`SearchRequest::for_people`): saved-search matching always requires every word.
 //!
 //! A word that is a stop word in one of our languages ("the", "di", "die") and has no
 //! glossary entry is optional: it adds score but is not required, unless the query has
@@ -120,16 +120,24 @@ pub(crate) fn typo_budget(word: &str) -> u8 {
     }
 }
 
-/// Compiles `parsed`; with `loosen`, as a long question (no word required) whatever
-/// its length.
+/// How to read a query's words.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Reading {
+    /// Read long questions loosely (people searching; never saved-search matching).
+    pub(crate) long_questions_loose: bool,
+    /// Read it loosely (no word required) whatever its length.
+    pub(crate) loosen: bool,
+}
+
 pub(crate) fn compile(
     parsed: &ParsedQuery,
     fields: &Fields,
     analyzers: &Analyzers,
     glossary: &Glossary,
     searcher: &Searcher,
-    loosen: bool,
+    reading: Reading,
 ) -> Result<CompiledQuery, SearchError> {
+    let loosen = reading.loosen;
     if parsed.clauses.is_empty() {
         return Ok(CompiledQuery {
             query: Box::new(AllQuery),
@@ -148,7 +156,7 @@ pub(crate) fn compile(
         record: true,
     };
     let content_words = content_words(&parsed.clauses, &mut compiler.analyzers);
-    let long = content_words >= LONG_QUESTION_WORDS;
+    let long = reading.long_questions_loose && content_words >= LONG_QUESTION_WORDS;
     let query = if long || loosen {
         compiler.loose = true;
         compiler.loose(&parsed.clauses)?

@@ -405,7 +405,10 @@ impl SearchIndex {
                 &self.analyzers,
                 Glossary::shipped(),
                 &searcher,
-                loosen,
+                compile::Reading {
+                    long_questions_loose: request.for_people,
+                    loosen,
+                },
             )?;
             let compile::CompiledQuery {
                 query: text_query,
@@ -485,7 +488,7 @@ impl SearchIndex {
             let collected = searcher
                 .search(&query, &ListingCollector { plan })
                 .map_err(search_error)?;
-            if collected.total == 0 && request.loosen_if_empty && could_loosen {
+            if collected.total == 0 && request.for_people && could_loosen {
                 loosen = true;
                 continue;
             }

@@ -110,11 +110,12 @@ pub struct SearchRequest {
     pub now: DateTime<Utc>,
     /// Whether to count facets.
     pub with_facets: bool,
-    /// When every word is required and no listing has them all, ask again with any
-    /// of them, best first: for people searching, who should not meet an empty page
-    /// because one word of several is missing. Saved-search matching leaves it off, so
-    /// a listing matches a saved search only with every word.
-    pub loosen_if_empty: bool,
+    /// People are searching (the API, the portal, the chat), not a saved search being
+    /// matched. Then a long question needs no single word (BM25 ranks how well a
+    /// listing answers it), and when several words are all required and no listing
+    /// has them all, the search is asked again with any of them. Saved-search matching
+    /// leaves it off: a listing matches a saved search only with every word.
+    pub for_people: bool,
 }
 
 /// How a query term matched a listing.

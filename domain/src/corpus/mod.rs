@@ -11,6 +11,7 @@
 //! generates: loading them into a database or index, and timing anything, belong to
 //! the benchmarks that use it.
 
+mod documents;
 mod json;
 mod random;
 mod text;

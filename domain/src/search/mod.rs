@@ -252,8 +252,14 @@ fn index_request(
         offset: cursor_offset(query.cursor.as_deref())?,
         now: now(),
         with_facets: true,
-        loosen_if_empty: false,
+        for_people: false,
     })
+}
+
+/// What `GET /api/v1/search` asks the index for `query`, for measuring the index on its
+/// own (benchmarks); the same checks and errors as the API.
+pub fn index_request_for_people(query: &SearchQuery) -> Result<search_index::SearchRequest> {
+    prepare_people_request(query).map(|(request, _)| request)
 }
 
 /// The index request for a person searching (the API, the portal, the chat): as
@@ -263,7 +269,7 @@ pub(crate) fn prepare_people_request(
     query: &SearchQuery,
 ) -> Result<(search_index::SearchRequest, Option<Place>)> {
     let (mut request, near) = prepare_request(query)?;
-    request.loosen_if_empty = true;
+    request.for_people = true;
     Ok((request, near))
 }
 
