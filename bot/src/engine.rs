@@ -378,6 +378,8 @@ fn search_from(u: &Understanding) -> SearchQuery {
         kinds: u.kind.into_iter().collect(),
         space_types: u.space_type.into_iter().collect(),
         near: u.place.clone(),
+        // A distance means nothing without the place it is measured from.
+        radius_km: u.place.as_ref().and(u.radius_km),
         max_price: u.max_price,
         currency: u.max_price.and(u.currency.clone()),
         min_capacity: u.min_capacity,
@@ -710,8 +712,11 @@ impl Engine {
                         search.cursor = None;
                         if fresh.near.is_some() {
                             search.near = fresh.near;
-                            search.radius_km = None;
+                            search.radius_km = fresh.radius_km;
                             search.cities.clear();
+                        } else if search.near.is_some() && understanding.radius_km.is_some() {
+                            // "within 20 km": closer to the place already asked about.
+                            search.radius_km = understanding.radius_km;
                         }
                         search.max_price = fresh.max_price.or(search.max_price);
                         search.currency = fresh.currency.or(search.currency);

@@ -33,6 +33,8 @@ pub struct Understanding {
     pub max_price: Option<i64>,
     pub currency: Option<String>,
     pub min_capacity: Option<i64>,
+    /// "within 50 km of Vicenza": how far from the place.
+    pub radius_km: Option<f64>,
     pub available_on: Option<NaiveDate>,
     pub engagement: Vec<EngagementMode>,
     /// "cheap", "economico": sort by price.
@@ -311,6 +313,13 @@ const FILLER: &[&str] = &[
     "thanks",
     "thank",
     "know",
+    "knows",
+    "much",
+    "cost",
+    "costs",
+    "talk",
+    "speak",
+    "anything",
     "help",
     "us",
     "it",
@@ -368,6 +377,13 @@ const FILLER: &[&str] = &[
     "cerchiamo",
     "cercando",
     "cerca",
+    "sto",
+    "stiamo",
+    "parlare",
+    // "quanto costa …?", "how much does … cost": the answer's cards show prices.
+    "quanto",
+    "costa",
+    "costano",
     "chi",
     "puo",
     "possono",
@@ -633,6 +649,8 @@ const SPACE_NOUNS: &[(&str, Option<SpaceType>)] = &[
     ("bench", Some(SpaceType::LabBench)),
     ("benches", Some(SpaceType::LabBench)),
     ("bancone", Some(SpaceType::LabBench)),
+    ("banco", Some(SpaceType::LabBench)),
+    ("banchi", Some(SpaceType::LabBench)),
     ("workshop", Some(SpaceType::Workshop)),
     ("officina", Some(SpaceType::Workshop)),
     ("capannone", Some(SpaceType::Workshop)),
@@ -855,6 +873,23 @@ const PLACE_CUES: &[&str] = &[
     "di",
 ];
 
+const WEEKDAYS: &[(&str, chrono::Weekday)] = &[
+    ("monday", chrono::Weekday::Mon),
+    ("tuesday", chrono::Weekday::Tue),
+    ("wednesday", chrono::Weekday::Wed),
+    ("thursday", chrono::Weekday::Thu),
+    ("friday", chrono::Weekday::Fri),
+    ("saturday", chrono::Weekday::Sat),
+    ("sunday", chrono::Weekday::Sun),
+    ("lunedi", chrono::Weekday::Mon),
+    ("martedi", chrono::Weekday::Tue),
+    ("mercoledi", chrono::Weekday::Wed),
+    ("giovedi", chrono::Weekday::Thu),
+    ("venerdi", chrono::Weekday::Fri),
+    ("sabato", chrono::Weekday::Sat),
+    ("domenica", chrono::Weekday::Sun),
+];
+
 const MONTHS: &[(&str, u32)] = &[
     ("january", 1),
     ("february", 2),
@@ -886,6 +921,12 @@ const MONTHS: &[(&str, u32)] = &[
 fn amount(text: &str) -> Option<(f64, Option<&'static str>)> {
     let mut currency = None;
     let mut body = text.to_lowercase();
+    // "250/month", "300/mese": the period is read by the caller from the words after.
+    if let Some((number, period)) = body.split_once('/')
+        && PERIOD_WORDS.contains(&period)
+    {
+        body = number.to_owned();
+    }
     for (word, code) in CURRENCY_WORDS {
         if word.len() <= 3 || word.starts_with('€') || word.starts_with('£') {
             if let Some(rest) = body.strip_prefix(word) {
@@ -1101,6 +1142,42 @@ fn read_date(words: &mut [Word], u: &mut Understanding, today: NaiveDate) {
         }
     }
     let _ = text;
+    // "next tuesday", "da lunedì", "on Friday": the next such day after today.
+    for i in 0..words.len() {
+        let Some(weekday) = WEEKDAYS
+            .iter()
+            .find(|(name, _)| *name == words[i].folded)
+            .map(|(_, day)| *day)
+        else {
+            continue;
+        };
+        let ahead =
+            (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+        let ahead = if ahead == 0 { 7 } else { ahead };
+        u.available_on = Some(today + Duration::days(i64::from(ahead)));
+        words[i].used = true;
+        let mut first = i;
+        if let Some(k) = i.checked_sub(1)
+            && ["next", "prossimo", "prossima", "this", "questo", "questa"]
+                .contains(&words[k].folded.as_str())
+        {
+            words[k].used = true;
+            first = k;
+        }
+        // "lunedì prossimo"
+        if let Some(word) = words.get_mut(i + 1)
+            && ["prossimo", "prossima", "next"].contains(&word.folded.as_str())
+        {
+            word.used = true;
+        }
+        if let Some(k) = first.checked_sub(1)
+            && ["from", "on", "starting", "da", "dal", "di", "il", "per"]
+                .contains(&words[k].folded.as_str())
+        {
+            words[k].used = true;
+        }
+        return;
+    }
     // "from March", "in settembre", "da ottobre"
     for i in 0..words.len() {
         if let Some((_, month)) = MONTHS.iter().find(|(name, _)| *name == words[i].folded) {
@@ -1113,21 +1190,175 @@ fn read_date(words: &mut [Word], u: &mut Understanding, today: NaiveDate) {
             if words[i].folded == "may" && !["in", "from", "since"].contains(&prev) {
                 continue;
             }
-            let year = if *month >= today.month() {
+            // "from 1 March", "dal 15 marzo", "March 3rd", "1st of March".
+            let day_in = |word: Option<&Word>| {
+                word.filter(|w| !w.used).and_then(|w| {
+                    w.folded
+                        .trim_end_matches(['°', 'º'])
+                        .trim_end_matches("st")
+                        .trim_end_matches("nd")
+                        .trim_end_matches("rd")
+                        .trim_end_matches("th")
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|day| (1..=31).contains(day))
+                })
+            };
+            let of_before = prev == "of" && i >= 2;
+            let day_before_at = if of_before {
+                i.checked_sub(2)
+            } else {
+                i.checked_sub(1)
+            };
+            let (day, day_at) =
+                match day_before_at.and_then(|k| day_in(words.get(k)).map(|d| (d, k))) {
+                    Some((day, k)) => (day, Some(k)),
+                    None => match day_in(words.get(i + 1)) {
+                        Some(day) => (day, Some(i + 1)),
+                        None => (1, None),
+                    },
+                };
+            // A month alone means this year's until it is over; a day, until it passed.
+            let this_year = match day_at {
+                Some(_) => (*month, day) >= (today.month(), today.day()),
+                None => *month >= today.month(),
+            };
+            let year = if this_year {
                 today.year()
             } else {
                 today.year() + 1
             };
-            u.available_on = NaiveDate::from_ymd_opt(year, *month, 1);
+            u.available_on = NaiveDate::from_ymd_opt(year, *month, day)
+                .or_else(|| NaiveDate::from_ymd_opt(year, *month, 1));
             words[i].used = true;
-            if [
-                "from", "in", "starting", "da", "dal", "a", "ad", "di", "by", "entro",
-            ]
-            .contains(&prev)
+            let mut first = i;
+            if let Some(k) = day_at {
+                words[k].used = true;
+                if of_before && k < i {
+                    words[i - 1].used = true;
+                }
+                first = first.min(k);
+            }
+            if let Some(cue) = first.checked_sub(1)
+                && [
+                    "from", "in", "starting", "da", "dal", "a", "ad", "di", "by", "entro", "on",
+                    "il",
+                ]
+                .contains(&words[cue].folded.as_str())
             {
-                words[i - 1].used = true;
+                words[cue].used = true;
             }
             return;
+        }
+    }
+}
+
+const DISTANCE_UNITS: &[&str] = &["km", "kms", "kilometres", "kilometers", "chilometri"];
+/// Words around a distance that only say "at most … from": "within 50 km of",
+/// "a meno di 30 km da", "entro 20 km dal".
+const DISTANCE_CUES_BEFORE: &[&str] = &[
+    "within", "under", "less", "than", "up", "to", "max", "most", "at", "meno", "di", "a", "entro",
+    "fino", "massimo", "raggio", "un", "nel", "in", "of",
+];
+const DISTANCE_CUES_AFTER: &[&str] = &[
+    "from", "of", "around", "da", "dal", "dalla", "di", "intorno", "attorno",
+];
+
+/// "within 50 km of Vicenza", "a meno di 30 km da Modena", "20km from Turin": a radius
+/// around the place. Read before prices, since "meno", "entro" and "within" also cue
+/// a price.
+fn read_distance(words: &mut [Word], u: &mut Understanding) {
+    for i in 0..words.len() {
+        let folded = words[i].folded.clone();
+        let glued = DISTANCE_UNITS
+            .iter()
+            .find_map(|unit| folded.strip_suffix(unit))
+            .filter(|number| !number.is_empty());
+        let (number, unit_at) = match glued {
+            Some(number) => (number.to_owned(), None),
+            None if words
+                .get(i + 1)
+                .is_some_and(|next| DISTANCE_UNITS.contains(&next.folded.as_str())) =>
+            {
+                (folded.clone(), Some(i + 1))
+            }
+            None => continue,
+        };
+        let Some(km) = number
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|km| km.is_finite() && *km > 0.0 && *km <= 2_000.0)
+        else {
+            continue;
+        };
+        u.radius_km = Some(km);
+        words[i].used = true;
+        let mut after = i + 1;
+        if let Some(unit) = unit_at {
+            words[unit].used = true;
+            after = unit + 1;
+        }
+        if let Some(word) = words.get_mut(after)
+            && DISTANCE_CUES_AFTER.contains(&word.folded.as_str())
+        {
+            word.used = true;
+        }
+        for back in 1..=3 {
+            match i.checked_sub(back) {
+                Some(k) if DISTANCE_CUES_BEFORE.contains(&words[k].folded.as_str()) => {
+                    words[k].used = true;
+                }
+                _ => break,
+            }
+        }
+        return;
+    }
+}
+
+const DURATION_UNITS: &[&str] = &[
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "giorno",
+    "giorni",
+    "settimana",
+    "settimane",
+    "mese",
+    "mesi",
+    "anno",
+    "anni",
+];
+const DURATION_COUNTS: &[&str] = &[
+    "a", "an", "one", "two", "three", "four", "six", "few", "couple", "un", "una", "uno", "due",
+    "tre", "quattro", "sei", "qualche",
+];
+
+/// "for 2 months", "for a week", "per tre mesi": how long a space or rig is wanted.
+/// Search has no such filter, so these words are taken out of the topic rather than
+/// searched for.
+fn drop_durations(words: &mut [Word]) {
+    for i in 1..words.len() {
+        if words[i].used || !DURATION_UNITS.contains(&words[i].folded.as_str()) {
+            continue;
+        }
+        let count = &words[i - 1].folded;
+        if words[i - 1].used
+            || !(DURATION_COUNTS.contains(&count.as_str()) || count.parse::<u32>().is_ok())
+        {
+            continue;
+        }
+        words[i].used = true;
+        words[i - 1].used = true;
+        if let Some(k) = i.checked_sub(2)
+            && ["for", "per", "of", "di"].contains(&words[k].folded.as_str())
+        {
+            words[k].used = true;
         }
     }
 }
@@ -1456,9 +1687,11 @@ pub fn understand(text: &str, today: NaiveDate) -> Understanding {
         language: language_of(&words),
         ..Understanding::default()
     };
+    read_distance(&mut words, &mut u);
     read_price(&mut words, &mut u);
     read_capacity(&mut words, &mut u);
     read_date(&mut words, &mut u, today);
+    drop_durations(&mut words);
     read_place(&mut words, &mut u);
     drop_request_verbs(&mut words);
     read_engagement(&mut words, &mut u);

@@ -275,7 +275,7 @@ const CASES: &[Case] = &[
         Some("Bologna"),
         None,
         None,
-        Some("knows lithium batteries"),
+        Some("lithium batteries"),
     ),
     (
         "who can help us design a heat exchanger",
@@ -1239,6 +1239,55 @@ const CASES: &[Case] = &[
         Some(2),
         Some("luna"),
     ),
+    // Distances, days of the month, durations and "250/month" budgets.
+    (
+        "laboratorio prove climatiche a meno di 50 km da Vicenza",
+        F,
+        Some("Vicenza"),
+        None,
+        None,
+        Some("prove climatiche"),
+    ),
+    (
+        "ufficio per 3 persone a Bologna dal 1 marzo, massimo 600€",
+        S,
+        Some("Bologna"),
+        Some(600),
+        Some(3),
+        None,
+    ),
+    (
+        "need a hot desk for 2 months starting january in Milan, budget 250/month",
+        S,
+        Some("Milan"),
+        Some(250),
+        None,
+        None,
+    ),
+    (
+        "Is there a cleanroom we could rent for a week?",
+        F,
+        None,
+        None,
+        None,
+        Some("cleanroom"),
+    ),
+    (
+        "sto cercando un partner per un progetto horizon europe sull'intelligenza artificiale",
+        E,
+        None,
+        None,
+        None,
+        Some("progetto horizon europe intelligenza artificiale"),
+    ),
+    (
+        "I'd like to talk to a professor about corrosion of stainless steel welds",
+        E,
+        None,
+        None,
+        None,
+        Some("corrosion stainless steel welds"),
+    ),
 ];
 
 fn kind_name(kind: Option<ListingKind>) -> Option<&'static str> {
@@ -1310,6 +1359,49 @@ fn dates_engagement_space_types_and_currencies() {
     let u = understand("sala riunioni a Parma", today);
     assert_eq!(u.space_type, Some(SpaceType::MeetingRoom));
     assert_eq!(u.language, Language::Italian);
+}
+
+#[test]
+fn distances_days_of_the_month_and_durations() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let u = understand("salt spray testing within 30 km of Turin", today);
+    assert_eq!(
+        (u.radius_km, u.place.as_deref(), u.max_price),
+        (Some(30.0), Some("Turin"), None)
+    );
+    let u = understand("coworking entro 20km da Modena sotto 300 euro", today);
+    assert_eq!(
+        (u.radius_km, u.place.as_deref(), u.max_price),
+        (Some(20.0), Some("Modena"), Some(30_000))
+    );
+    let u = understand("office in Parma from 15 March", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2027, 3, 15));
+    assert_eq!(u.topic, None);
+    let u = understand("desk in Milan from December 3rd", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 12, 3));
+    // A day already gone this month means next year's; the month alone, this year's.
+    let u = understand("ufficio a Bologna dal 2 novembre", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2027, 11, 2));
+    let u = understand("ufficio a Bologna da novembre", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 11, 1));
+    // 2026-11-28 is a Saturday.
+    let u = understand("meeting room for 12 people in Trento next tuesday", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 12, 1));
+    assert_eq!(u.topic, None);
+    let u = understand("sala riunioni a Parma sabato prossimo", today);
+    assert_eq!(u.available_on, NaiveDate::from_ymd_opt(2026, 12, 5));
+    let u = understand("quanto costa una prova di nebbia salina?", today);
+    assert_eq!(u.topic.as_deref(), Some("prova nebbia salina"));
+    let u = understand("how much does a salt spray test cost", today);
+    assert_eq!(u.topic.as_deref(), Some("salt spray test"));
+    let u = understand("banco di laboratorio per tre mesi a Padova", today);
+    assert_eq!((u.topic, u.place.as_deref()), (None, Some("Padova")));
+    // "50 km" is never a price, and a number before "km" never a head count.
+    let u = understand("office for 4 people less than 10 km from Florence", today);
+    assert_eq!(
+        (u.min_capacity, u.radius_km, u.max_price),
+        (Some(4), Some(10.0), None)
+    );
 }
 
 #[test]

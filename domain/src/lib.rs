@@ -9,6 +9,7 @@
 pub mod access;
 pub mod circles;
 pub mod conversations;
+pub mod corpus;
 mod db;
 pub mod demo;
 pub mod discord_links;

@@ -1,4 +1,5 @@
-//! Server time per portal page on the demo data: each page is requested one at a time
+//! Server time per portal page on the demo data — the public pages, then the members'
+//! and broker pages signed in as a broker: each page is requested one at a time
 //! over loopback (keep-alive, so no connection set-up is counted) after a warm-up, and
 //! the report gives the median, p90 and p99 per page. Run with
 //! `cargo bench -p tests --bench portal_pages` (`-- --rounds N` to change the rounds).
@@ -80,7 +81,35 @@ async fn run(rounds: usize) {
     };
     let chat_form =
         format!("csrf_token={token}&message=cerco+un+laboratorio+di+calcolo+vicino+a+Bologna");
-    let pages: Vec<(&str, reqwest::Method, String, Option<&str>)> = vec![
+
+    // Members' pages are timed as a broker who belongs to an organisation with a
+    // published listing and follows a saved search: every page then has content.
+    let member_email = "bench-broker@example.org";
+    let (_, member) = app.account(member_email).await;
+    app.grant_role(member_email, domain::model::PlatformRole::Broker)
+        .await;
+    let member_cookie = match app.sign_in(member_email).await {
+        Auth::Cookie(cookie) => cookie,
+        _ => String::new(),
+    };
+    let own_organisation = app.organisation(&member, "Bench University").await;
+    let own_listing = app
+        .published_listing(
+            &member,
+            &own_organisation,
+            "expertise",
+            "Bench fatigue testing",
+        )
+        .await;
+    app.post(
+        "/api/v1/subscriptions",
+        &member,
+        &serde_json::json!({"search": {"q": "computing"}, "frequency": "instant", "channel": "inbox"}),
+    )
+    .await
+    .expect(201);
+
+    let mut pages: Vec<(&str, reqwest::Method, String, Option<&str>)> = vec![
         ("home", reqwest::Method::GET, "/".into(), None),
         (
             "search, empty form",
@@ -144,6 +173,31 @@ async fn run(rounds: usize) {
             None,
         ),
     ];
+    let public_pages = pages.len();
+    let member_pages: Vec<(&str, String)> = vec![
+        ("account", "/account".into()),
+        ("dashboard", "/dashboard".into()),
+        (
+            "organisation dashboard",
+            format!("/dashboard/organisations/{own_organisation}"),
+        ),
+        (
+            "new space form",
+            format!("/dashboard/organisations/{own_organisation}/listings/new?kind=space"),
+        ),
+        (
+            "edit listing form",
+            format!("/dashboard/listings/{own_listing}/edit"),
+        ),
+        ("saved searches", "/dashboard/searches".into()),
+        ("inbox", "/dashboard/inbox".into()),
+        ("circles", "/dashboard/circles".into()),
+        ("introductions", "/introductions".into()),
+        ("broker console", "/console".into()),
+    ];
+    for (name, path) in member_pages {
+        pages.push((name, reqwest::Method::GET, path, None));
+    }
 
     println!();
     println!("Portal pages: server time per page over loopback, demo data ({total} listings),");
@@ -151,7 +205,11 @@ async fn run(rounds: usize) {
     println!();
     println!("| page | status | bytes | median ms | p90 ms | p99 ms | max ms |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for (name, method, path, form) in &pages {
+    for (position, (name, method, path, form)) in pages.iter().enumerate() {
+        if position == public_pages {
+            println!("| *members' and broker pages, signed in* | | | | | | |");
+        }
+        let signed_in = position >= public_pages;
         let url = format!("{base}{path}");
         let mut times = Vec::with_capacity(rounds);
         let mut status = 0;
@@ -163,6 +221,9 @@ async fn run(rounds: usize) {
                     .header("content-type", "application/x-www-form-urlencoded")
                     .header("cookie", visitor_cookie.as_str())
                     .body(form.to_string());
+            }
+            if signed_in {
+                request = request.header("cookie", member_cookie.as_str());
             }
             let begun = Instant::now();
             let response = request.send().await.expect("the server answers");

@@ -131,6 +131,17 @@ async fn chat(backend: Backend) {
     assert_eq!(answer["search"]["kind"], json!(["expertise"]), "{answer}");
     assert_eq!(answer["search"]["q"], "fatigue carbon-fibre parts");
     assert_eq!(answer["search"]["near"], "Bologna");
+    // A distance alone narrows the place already asked about, and is said back.
+    let answer = ask(&app, &Auth::Anonymous, "within 20 km", Some(&first)).await;
+    assert_eq!(answer["search"]["near"], "Bologna", "{answer}");
+    assert_eq!(answer["search"]["radius_km"], 20.0, "{answer}");
+    assert!(
+        answer["understood"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("20 km"),
+        "{answer}"
+    );
     let answer = ask(&app, &Auth::Anonymous, "more like this", Some(&first)).await;
     assert!(
         answer["text"].as_str().unwrap_or_default().contains("like"),

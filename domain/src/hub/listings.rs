@@ -339,7 +339,7 @@ fn build_topics(fields: &ListingFields, existing: &[Topic]) -> Result<Vec<Topic>
 }
 
 /// Everything a listing stores, validated.
-struct ValidListing {
+pub(crate) struct ValidListing {
     title: String,
     language: String,
     summary: String,
@@ -350,7 +350,7 @@ struct ValidListing {
     expires_at: Option<DateTime<Utc>>,
 }
 
-fn validate_fields(
+pub(crate) fn validate_fields(
     kind: ListingKind,
     fields: &ListingFields,
     current: Option<&ListingView>,

@@ -21,7 +21,13 @@ use std::time::Duration;
 
 pub use listings::ImportListing;
 pub(crate) use listings::listing_view;
+/// The checks creating a listing or an organisation applies, for tests elsewhere in the
+/// crate that must hold generated data to the same rules.
+#[cfg(test)]
+pub(crate) use listings::validate_fields;
 pub use organisations::ImportOutcome;
+#[cfg(test)]
+pub(crate) use organisations::validate_new as validate_new_organisation;
 
 /// How to open the domain.
 #[derive(Debug, Clone)]

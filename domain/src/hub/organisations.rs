@@ -32,7 +32,7 @@ pub(crate) fn organisation_not_found() -> Error {
     Error::not_found("organisation_not_found", "no such organisation")
 }
 
-struct ValidOrganisation {
+pub(crate) struct ValidOrganisation {
     kind: OrganisationKind,
     name: String,
     description: String,
@@ -67,7 +67,7 @@ fn validate_contact(contact: &Contact) -> Result<Contact> {
     })
 }
 
-fn validate_new(new: &NewOrganisation) -> Result<ValidOrganisation> {
+pub(crate) fn validate_new(new: &NewOrganisation) -> Result<ValidOrganisation> {
     let kind = new
         .kind
         .ok_or_else(|| Error::invalid("kind", "field_required", "`kind` is required"))?;

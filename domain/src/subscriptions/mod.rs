@@ -109,7 +109,7 @@ fn max_items(value: Option<i64>) -> Result<i64> {
 
 /// Checks the search part exactly as search does, and refuses what makes no sense for a
 /// saved search (it has no pages or order).
-fn saved_search(search: &SearchQuery) -> Result<SearchQuery> {
+pub(crate) fn saved_search(search: &SearchQuery) -> Result<SearchQuery> {
     for (field, given) in [
         ("sort", search.sort.is_some()),
         ("limit", search.limit.is_some()),
