@@ -436,7 +436,7 @@ impl Compiler<'_> {
                     negated.push(self.unit(unit, true, false)?);
                 }
                 self.record = saved;
-                excluded.push(any_of(negated));
+                excluded.push(Box::new(crate::exclusion::Excluded(any_of(negated))));
                 continue;
             }
             let mut alternatives = Vec::new();

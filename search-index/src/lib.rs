@@ -9,10 +9,12 @@
 mod analysis;
 mod collect;
 mod compile;
+mod exclusion;
 mod explain;
 mod glossary;
 mod matching;
 mod model;
+pub mod percolator;
 mod query;
 mod schema;
 #[cfg(test)]

@@ -127,7 +127,7 @@ impl Hub {
                     .unwrap_or(chrono::Duration::days(30)),
                 search: std::sync::OnceLock::new(),
                 index_failure: std::sync::Mutex::new(None),
-                matcher: Arc::new(crate::subscriptions::StraightforwardMatcher::default()),
+                matcher: Arc::new(crate::subscriptions::PercolatorMatcher::default()),
                 private_webhooks_allowed: std::sync::atomic::AtomicBool::new(false),
                 discord_delivery: std::sync::atomic::AtomicBool::new(false),
                 introduction_policy: (

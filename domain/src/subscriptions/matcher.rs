@@ -13,12 +13,13 @@ use crate::db::{
 use crate::error::{Error, Result};
 use crate::hub::{Hub, new_id, now};
 use crate::model::Frequency;
-use crate::search::prepare_request;
+use crate::search::{SearchQuery, prepare_request};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use search_index::percolator::Percolator;
 use search_index::{ListingDocument, SearchIndex, SearchRequest};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{PoisonError, RwLock};
@@ -27,6 +28,10 @@ use std::time::Duration;
 const CHECKPOINT: &str = "matcher";
 /// `change_log` rows per matching transaction.
 const BATCH: u64 = 500;
+/// Saved-search ids per `IN (…)` query: a popular listing can match hundreds of
+/// thousands of saved searches, far beyond SQLite's and PostgreSQL's bind-parameter
+/// limits (32,766 and 65,535).
+const IDS_PER_QUERY: usize = 500;
 
 /// Finds the saved searches a listing satisfies. The straightforward matcher asks each
 /// saved search in turn; a faster one (the percolator) must give the same answers.
@@ -95,10 +100,62 @@ impl SavedSearchMatcher for StraightforwardMatcher {
     }
 }
 
+/// The percolator (saved searches filed under anchor words, candidates verified by
+/// search itself): the production matcher, giving the straightforward matcher's answers.
+#[derive(Default)]
+pub struct PercolatorMatcher {
+    // A read-write lock: matching only reads and may run on several blocking threads at
+    // once; saved-search changes are rare and short.
+    percolator: RwLock<Percolator>,
+}
+
+impl SavedSearchMatcher for PercolatorMatcher {
+    fn upsert(&self, id: &str, search: SearchRequest) {
+        self.percolator
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upsert(id, search);
+    }
+
+    fn remove(&self, id: &str) {
+        self.percolator
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
+
+    fn len(&self) -> usize {
+        self.percolator
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    fn matching(&self, listing: &ListingDocument) -> Result<Vec<String>> {
+        let percolator = self
+            .percolator
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let outcome = percolator
+            .percolate(listing, now())
+            .map_err(|error| Error::internal("cannot prepare matching", error))?;
+        if outcome.failures > 0 {
+            tracing::warn!(failures = outcome.failures, "saved searches failed to run");
+        }
+        Ok(outcome.matches)
+    }
+}
+
 /// A saved search as the matcher runs it: search's request, with prefix matching off
 /// (a saved search is a finished query, not one being typed).
 pub(crate) fn matching_request(row: &subscription::Model) -> Result<SearchRequest> {
-    let mut query = stored_search(row)?;
+    saved_search_request(&stored_search(row)?)
+}
+
+/// The index request a saved search with this query runs as (public so that benchmarks
+/// feed matchers exactly what the matching worker does).
+pub fn saved_search_request(query: &SearchQuery) -> Result<SearchRequest> {
+    let mut query = query.clone();
     query.q = query.q.map(|q| format!("{} ", q.trim_end()));
     let (request, _) = prepare_request(&query)?;
     Ok(request)
@@ -236,10 +293,7 @@ impl Hub {
             if found.is_empty() {
                 continue;
             }
-            let subscriptions = subscription::Entity::find()
-                .filter(subscription::Column::Id.is_in(found))
-                .all(self.db())
-                .await?;
+            let subscriptions = self.subscriptions_by_id(&found).await?;
             let excluded: Vec<String> = subscription_exclusion::Entity::find()
                 .filter(subscription_exclusion::Column::ListingId.eq(listing_id.clone()))
                 .all(self.db())
@@ -300,6 +354,21 @@ impl Hub {
         }
     }
 
+    /// The saved searches with these ids, asked in chunks so that any number of matches
+    /// stays within the databases' bind-parameter limits.
+    async fn subscriptions_by_id(&self, ids: &[String]) -> Result<Vec<subscription::Model>> {
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            rows.extend(
+                subscription::Entity::find()
+                    .filter(subscription::Column::Id.is_in(chunk.iter().cloned()))
+                    .all(self.db())
+                    .await?,
+            );
+        }
+        Ok(rows)
+    }
+
     async fn refresh_saved_search(&self, id: &str) -> Result<()> {
         let matcher = self.matcher();
         let row = subscription::Entity::find_by_id(id.to_owned())
@@ -352,6 +421,70 @@ impl Hub {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    /// Issue 6: a listing matching more saved searches than a statement may bind
+    /// (SQLite allows 32,766 parameters) must still be looked up.
+    #[tokio::test]
+    async fn a_listing_matching_more_saved_searches_than_a_statement_can_bind_is_looked_up()
+    -> crate::import::tests::TestResult {
+        let (hub, _dir) = crate::import::tests::hub().await?;
+        let ids: Vec<String> = (0..40_000).map(|i| format!("saved-search-{i}")).collect();
+        let rows = hub.subscriptions_by_id(&ids).await?;
+        assert!(rows.is_empty(), "none of these saved searches exist");
+        Ok(())
+    }
+
+    #[test]
+    fn the_percolator_is_the_production_matcher_and_agrees_with_the_straightforward_one() {
+        let percolator = PercolatorMatcher::default();
+        let straightforward = StraightforwardMatcher::default();
+        let request = |query: &str| SearchRequest {
+            query: format!("{query} "),
+            limit: 1,
+            ..SearchRequest::default()
+        };
+        for (id, query) in [("a", "laser"), ("b", "lazer cutting"), ("c", "fatigue")] {
+            percolator.upsert(id, request(query));
+            straightforward.upsert(id, request(query));
+        }
+        percolator.remove("c");
+        straightforward.remove("c");
+        assert_eq!(percolator.len(), 2);
+        let listing = ListingDocument {
+            id: "listing".into(),
+            kind: "facility".into(),
+            language: "en".into(),
+            title: "Laser cutting of composites".into(),
+            summary: String::new(),
+            description: String::new(),
+            topics: Vec::new(),
+            topic_codes: Vec::new(),
+            techniques: Vec::new(),
+            organisation_id: "org".into(),
+            organisation_name: "Ateneo".into(),
+            organisation_kind: "university".into(),
+            verified: false,
+            country: "IT".into(),
+            region: None,
+            city: None,
+            location: None,
+            engagement_modes: Vec::new(),
+            space_type: None,
+            headline_price: None,
+            capacity: None,
+            area_m2: None,
+            trl_min: None,
+            trl_max: None,
+            available_from: None,
+            available_until: None,
+            published_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            updated_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            expires_at: Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap(),
+        };
+        let found = percolator.matching(&listing).unwrap();
+        assert_eq!(found, vec!["a", "b"]);
+        assert_eq!(found, straightforward.matching(&listing).unwrap());
+    }
 
     #[test]
     fn digests_fall_on_the_saved_search_s_own_slots() {

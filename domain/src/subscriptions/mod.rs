@@ -13,7 +13,9 @@ pub use delivery::{
     Channels, DeliveryChannel, DeliveryReport, DeliverySettings, DiscordTarget, MessageItem,
     OutgoingMessage, SendFailure,
 };
-pub use matcher::{SavedSearchMatcher, StraightforwardMatcher};
+pub use matcher::{
+    PercolatorMatcher, SavedSearchMatcher, StraightforwardMatcher, saved_search_request,
+};
 
 use crate::access::{Caller, Principal};
 use crate::db::{circle, inbox_item, subscription, subscription_exclusion};
