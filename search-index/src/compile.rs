@@ -533,37 +533,17 @@ impl Compiler<'_> {
     /// words or more, the query for that run and its length: every word (each with its
     /// own variants), or the term as a phrase, or one of its synonyms.
     fn glossary_run(&mut self, clauses: &[Clause]) -> Result<Option<Run>, SearchError> {
-        let mut words: Vec<(String, String, bool)> = Vec::new(); // (typed, neutral, prefix)
-        for clause in clauses.iter().take(MAX_TERM_WORDS) {
-            match (clause.negated, clause.alternatives.as_slice()) {
-                (false, [Unit::Word { text, prefix }]) => match self.analyzers.neutral_word(text) {
-                    Some(neutral) => words.push((text.clone(), neutral, *prefix)),
-                    None => break,
-                },
-                _ => break,
-            }
+        let Some(run) = leading_glossary_run(clauses, &mut self.analyzers, self.glossary) else {
+            return Ok(None);
+        };
+        let mut each = Vec::new();
+        for (text, prefix) in &run.words {
+            each.push((Occur::Must, self.word(text, *prefix, false, true)?));
         }
-        for len in (2..=words.len()).rev() {
-            let run = words.get(..len).unwrap_or_default();
-            let neutral: Vec<String> = run.iter().map(|(_, n, _)| n.clone()).collect();
-            if !self.glossary.contains(&neutral) {
-                continue;
-            }
-            let typed = run
-                .iter()
-                .map(|(t, _, _)| t.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let mut each = Vec::new();
-            for (text, _, prefix) in run {
-                each.push((Occur::Must, self.word(text, *prefix, false, true)?));
-            }
-            let as_phrase = self.phrase_variants(&typed, &neutral, false);
-            let alternatives: Vec<Box<dyn Query>> =
-                vec![Box::new(BooleanQuery::new(each)), as_phrase.build(true)];
-            return Ok(Some((len, any_of(alternatives))));
-        }
-        Ok(None)
+        let as_phrase = self.phrase_variants(&run.typed, &run.neutral, false);
+        let alternatives: Vec<Box<dyn Query>> =
+            vec![Box::new(BooleanQuery::new(each)), as_phrase.build(true)];
+        Ok(Some((run.words.len(), any_of(alternatives))))
     }
 
     fn unit(
@@ -728,6 +708,49 @@ impl Compiler<'_> {
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(ranked.into_iter().take(max).map(|(term, _)| term).collect())
     }
+}
+
+/// Plain words at the start of a query that together form a glossary term of two words
+/// or more (the longest such run).
+pub(crate) struct GlossaryRun {
+    /// Each word as typed, and whether it is being typed (the query's last word).
+    pub(crate) words: Vec<(String, bool)>,
+    /// The words in their neutral forms: the glossary's key.
+    pub(crate) neutral: Vec<String>,
+    /// The words as typed, joined by spaces.
+    pub(crate) typed: String,
+}
+
+/// The glossary run `clauses` start with, if any. Search and the percolator's anchors
+/// both read runs this way, so a saved search is filed under what search will match.
+pub(crate) fn leading_glossary_run(
+    clauses: &[Clause],
+    analyzers: &mut Analyzers,
+    glossary: &Glossary,
+) -> Option<GlossaryRun> {
+    let mut words: Vec<(String, String, bool)> = Vec::new(); // (typed, neutral, prefix)
+    for clause in clauses.iter().take(MAX_TERM_WORDS) {
+        match (clause.negated, clause.alternatives.as_slice()) {
+            (false, [Unit::Word { text, prefix }]) => match analyzers.neutral_word(text) {
+                Some(neutral) => words.push((text.clone(), neutral, *prefix)),
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    (2..=words.len()).rev().find_map(|len| {
+        let run = words.get(..len)?;
+        let neutral: Vec<String> = run.iter().map(|(_, n, _)| n.clone()).collect();
+        glossary.contains(&neutral).then(|| GlossaryRun {
+            typed: run
+                .iter()
+                .map(|(t, _, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            words: run.iter().map(|(t, _, p)| (t.clone(), *p)).collect(),
+            neutral,
+        })
+    })
 }
 
 /// A term query for one word, a phrase query (with relative positions) for several.

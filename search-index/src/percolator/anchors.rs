@@ -13,8 +13,8 @@
 //! It deliberately does not decide matches: candidates are verified by search itself.
 
 use crate::analysis::{Analyzers, known_language};
-use crate::compile::typo_budget;
-use crate::glossary::{Glossary, MAX_TERM_WORDS};
+use crate::compile::{leading_glossary_run, typo_budget};
+use crate::glossary::Glossary;
 use crate::model::{ListingDocument, SearchRequest};
 use crate::query::{Clause, ParsedQuery, Unit};
 
@@ -191,37 +191,15 @@ impl QueryAnchors<'_> {
     /// Mirrors the compiler's glossary runs: the run's length, and its keys (those of
     /// its first word, of the run as a phrase and of the run's synonyms).
     fn glossary_run(&mut self, clauses: &[Clause]) -> Option<(usize, Option<Vec<u64>>)> {
-        let mut words: Vec<(String, String, bool)> = Vec::new();
-        for clause in clauses.iter().take(MAX_TERM_WORDS) {
-            match (clause.negated, clause.alternatives.as_slice()) {
-                (false, [Unit::Word { text, prefix }]) => match self.analyzers.neutral_word(text) {
-                    Some(neutral) => words.push((text.clone(), neutral, *prefix)),
-                    None => break,
-                },
-                _ => break,
-            }
-        }
-        for len in (2..=words.len()).rev() {
-            let run = words.get(..len).unwrap_or_default();
-            let neutral: Vec<String> = run.iter().map(|(_, n, _)| n.clone()).collect();
-            if !self.glossary.contains(&neutral) {
-                continue;
-            }
-            let typed = run
-                .iter()
-                .map(|(t, _, _)| t.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let (first_text, _, first_prefix) = run.first()?;
-            let keys = self.word(first_text, *first_prefix).map(|mut keys| {
-                keys.extend(self.phrase(&typed, &neutral));
-                keys.sort_unstable();
-                keys.dedup();
-                keys
-            });
-            return Some((len, keys));
-        }
-        None
+        let run = leading_glossary_run(clauses, self.analyzers, self.glossary)?;
+        let (first_text, first_prefix) = run.words.first()?;
+        let keys = self.word(first_text, *first_prefix).map(|mut keys| {
+            keys.extend(self.phrase(&run.typed, &run.neutral));
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        });
+        Some((run.words.len(), keys))
     }
 
     fn unit(&mut self, unit: &Unit) -> Option<Vec<u64>> {
