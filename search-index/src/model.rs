@@ -19,7 +19,7 @@ pub struct Price {
 }
 
 /// One published listing as the index sees it, flattened with its organisation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListingDocument {
     pub id: String,
     /// `expertise`, `facility` or `space`.

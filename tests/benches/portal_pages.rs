@@ -8,18 +8,11 @@
 //! bound on the server's own time.
 
 use std::time::{Duration, Instant};
+use tests::bench::percentile;
 use tests::{Auth, Backend, TestApp};
 
 const DEFAULT_ROUNDS: usize = 200;
 const WARM_UP: usize = 20;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1_000.0)

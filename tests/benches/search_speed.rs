@@ -16,20 +16,13 @@ use domain::search::index_request_for_people;
 use search_index::SearchIndex;
 use search_index::yardstick::PlainBm25;
 use std::time::{Duration, Instant};
+use tests::bench::percentile;
 
 const SEED: u64 = 42;
 const BATCH: u64 = 20_000;
 /// Saved searches used as queries start here, away from those a percolator bench
 /// would load first.
 const FIRST_QUERY: u64 = 5_000_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1_000.0)

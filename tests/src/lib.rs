@@ -5,6 +5,7 @@
 //!
 //! It knows the API only through HTTP and the server's public entry points.
 
+pub mod bench;
 pub mod discord_standin;
 pub mod receiver;
 pub mod webdriver;
