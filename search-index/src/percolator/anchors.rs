@@ -3,32 +3,35 @@
 //!
 //! Soundness is the only rule here: every listing a saved search matches must share at
 //! least one key with it (a key that selects too much costs time, never correctness).
-//! Keys are 64-bit hashes, so a collision only adds a candidate. For each required
-//! clause of a query the keys cover every way search lets it match — the exact word,
-//! its stems in every language, every glossary synonym and, for typo-tolerant words,
-//! the deletion neighbourhood of the word (two words within `k` edits, transpositions
-//! included, share a string obtained by deleting at most `k` characters from each).
-//! The cheapest clause is kept: a listing that misses it misses the whole query.
+//! Keys are 64-bit hashes, so a collision only adds a candidate. They are read off the
+//! very tree the verifier runs (see [`super::verify`]), so they cover every way search
+//! lets a clause match — the exact word, its stems in every language, every glossary
+//! synonym and, for typo-tolerant words, the deletion neighbourhood of the word (two
+//! words within `k` edits, transpositions included, share a string obtained by deleting
+//! at most `k` characters from each). Neighbourhoods are kept apart by budget, so a
+//! listing's long words do not meet every short saved word they could never be a typo
+//! of. The cheapest required clause is kept: a listing that misses it misses the whole
+//! query.
 //!
-//! It deliberately does not decide matches: candidates are verified by search itself.
+//! It deliberately does not decide matches: candidates are verified exactly.
 
+use super::verify::{CITY, COUNTRY, KIND, Node, Plan, REGION, Vocabulary};
 use crate::analysis::{Analyzers, known_language};
-use crate::compile::{leading_glossary_run, typo_budget};
-use crate::glossary::Glossary;
-use crate::model::{ListingDocument, SearchRequest};
-use crate::query::{Clause, ParsedQuery, Unit};
+use crate::model::ListingDocument;
 
-/// Namespaces keep a word, a typo neighbour and a filter value apart, so that they do
-/// not select each other's saved searches.
+/// Namespaces keep a word, a typo neighbour of each budget and a filter value apart, so
+/// that they do not select each other's saved searches.
 const WORD: u64 = 0x9e37_79b9_7f4a_7c15;
-const TYPO: u64 = 0xc2b2_ae3d_27d4_eb4f;
+const TYPO: [u64; 3] = [
+    0xc2b2_ae3d_27d4_eb4f,
+    0x27d4_eb2f_1656_67c5,
+    0x85eb_ca77_c2b2_ae63,
+];
 const FILTER: u64 = 0x1656_67b1_9e37_79f9;
 
-/// Listing words this long get the two-deletion neighbourhood: a word of 9 characters
-/// (the shortest allowed two typos) is within two edits only of words of 7 or more.
-const TWO_DELETIONS_FROM: usize = 7;
-/// Shortest listing word that can be one typo away from a typo-tolerant word (5 chars).
-const ONE_DELETION_FROM: usize = 4;
+/// The shortest listing word that can be within one edit of a word allowed one typo
+/// (5 characters), and within two of a word allowed two (9 characters).
+const SHORTEST_FOR_BUDGET: [usize; 3] = [0, 4, 7];
 
 fn mix(mut hash: u64) -> u64 {
     // splitmix64's finaliser: spreads FNV's weak low bits over the whole word.
@@ -56,13 +59,15 @@ pub(crate) fn filter_key(filter: &str, value: &str) -> u64 {
     hash_chars(FILTER, filter.chars().chain(['\u{0}']).chain(value.chars()))
 }
 
-/// Keys of `word` and every string made by deleting up to `deletions` of its characters.
+/// Keys of `word` and every string made by deleting up to `deletions` (1 or 2) of its
+/// characters, in the namespace of that budget.
 pub(crate) fn deletion_keys(word: &str, deletions: u8, out: &mut Vec<u64>) {
     let chars: Vec<char> = word.chars().collect();
     let n = chars.len();
+    let namespace = TYPO[usize::from(deletions.min(2))];
     let without = |skip_a: usize, skip_b: usize| {
         hash_chars(
-            TYPO,
+            namespace,
             chars
                 .iter()
                 .enumerate()
@@ -94,172 +99,67 @@ pub(crate) enum Anchors {
     Always,
 }
 
-/// The anchors of a saved search: the cheapest required clause of its query, or (when
-/// its query requires no word) its most selective filter.
-pub(crate) fn anchors_of(request: &SearchRequest, analyzers: &mut Analyzers) -> Anchors {
-    if let Ok(parsed) = crate::query::parse(&request.query) {
-        let mut query_anchors = QueryAnchors {
-            analyzers: &mut *analyzers,
-            glossary: Glossary::shipped(),
-        };
-        if let Some(keys) = query_anchors.sequence(&parsed) {
-            return Anchors::Keys(keys);
+/// The anchors of a compiled saved search: the cheapest required clause of its query,
+/// or (when its query requires no word) its most selective filter. A saved search
+/// search would refuse never matches and is filed under nothing.
+pub(crate) fn anchors_of(plan: Option<&Plan>, vocabulary: &Vocabulary) -> Anchors {
+    let Some(plan) = plan else {
+        return Anchors::Always;
+    };
+    let Plan::Tree { text, filters } = plan else {
+        return Anchors::Keys(Vec::new());
+    };
+    if let Some(mut keys) = node_keys(text, vocabulary) {
+        keys.sort_unstable();
+        keys.dedup();
+        return Anchors::Keys(keys);
+    }
+    // The filters a listing document has exactly one value for, most selective first.
+    for (name, position) in [
+        ("city", CITY),
+        ("region", REGION),
+        ("kind", KIND),
+        ("country", COUNTRY),
+    ] {
+        let values = filters.keywords.get(position).map_or(&[][..], |v| &v[..]);
+        if !values.is_empty() {
+            return Anchors::Keys(values.iter().map(|v| filter_key(name, v)).collect());
         }
     }
-    filter_anchors(request, analyzers).map_or(Anchors::Always, Anchors::Keys)
+    Anchors::Always
 }
 
-/// The filters a listing document has exactly one value for, in order of selectivity.
-fn filter_anchors(request: &SearchRequest, analyzers: &mut Analyzers) -> Option<Vec<u64>> {
-    let filters: [(&str, &[String]); 4] = [
-        ("city", &request.cities),
-        ("region", &request.regions),
-        ("kind", &request.kinds),
-        ("country", &request.countries),
-    ];
-    for (name, values) in filters {
-        let keys: Vec<u64> = values
-            .iter()
-            .map(|v| analyzers.keyword(v))
-            .filter(|v| !v.is_empty())
-            .map(|v| filter_key(name, &v))
-            .collect();
-        if !keys.is_empty() {
-            return Some(keys);
-        }
-    }
-    None
-}
-
-struct QueryAnchors<'a> {
-    analyzers: &'a mut Analyzers,
-    glossary: &'a Glossary,
-}
-
-impl QueryAnchors<'_> {
-    /// Keys for the cheapest clause every match must satisfy; `None` when no clause is
-    /// required (only stop words, exclusions or completions).
-    fn sequence(&mut self, parsed: &ParsedQuery) -> Option<Vec<u64>> {
-        self.clauses(&parsed.clauses)
-    }
-
-    fn clauses(&mut self, clauses: &[Clause]) -> Option<Vec<u64>> {
-        let mut best: Option<Vec<u64>> = None;
-        let mut consider = |keys: Vec<u64>| {
-            if best.as_ref().is_none_or(|b| keys.len() < b.len()) {
-                best = Some(keys);
-            }
-        };
-        let mut i = 0;
-        while i < clauses.len() {
-            if let Some((len, keys)) = self.glossary_run(clauses.get(i..).unwrap_or_default()) {
-                if let Some(keys) = keys {
-                    consider(keys);
-                }
-                i += len;
-                continue;
-            }
-            let Some(clause) = clauses.get(i) else { break };
-            i += 1;
-            if clause.negated {
-                continue;
-            }
-            // A stop word may be optional (search decides with the whole query in view);
-            // skipping it only costs selectivity.
-            if let [Unit::Word { text, .. }] = clause.alternatives.as_slice()
-                && self.analyzers.is_stop_word(text)
-            {
-                continue;
-            }
+/// Keys one of which every listing matching `node` has; `None` when it can match
+/// without any (match-all, or a completion, which could be any longer word).
+fn node_keys(node: &Node, vocabulary: &Vocabulary) -> Option<Vec<u64>> {
+    match node {
+        Node::All | Node::Prefix { .. } => None,
+        Node::Nothing => Some(Vec::new()),
+        Node::Words { words, .. } => Some(
+            words
+                .first()
+                .map(|(_, word)| word_key(vocabulary.word(*word)))
+                .into_iter()
+                .collect(),
+        ),
+        Node::Typo { word, budget } => {
             let mut keys = Vec::new();
-            let mut anchorable = true;
-            for unit in &clause.alternatives {
-                match self.unit(unit) {
-                    Some(unit_keys) => keys.extend(unit_keys),
-                    None => anchorable = false,
-                }
-            }
-            if anchorable {
-                keys.sort_unstable();
-                keys.dedup();
-                consider(keys);
-            }
+            deletion_keys(vocabulary.word(*word), *budget, &mut keys);
+            Some(keys)
         }
-        best
-    }
-
-    /// Mirrors the compiler's glossary runs: the run's length, and its keys (those of
-    /// its first word, of the run as a phrase and of the run's synonyms).
-    fn glossary_run(&mut self, clauses: &[Clause]) -> Option<(usize, Option<Vec<u64>>)> {
-        let run = leading_glossary_run(clauses, self.analyzers, self.glossary)?;
-        let (first_text, first_prefix) = run.words.first()?;
-        let keys = self.word(first_text, *first_prefix).map(|mut keys| {
-            keys.extend(self.phrase(&run.typed, &run.neutral));
+        Node::Any(nodes) => {
+            let mut keys = Vec::new();
+            for node in nodes.iter() {
+                keys.extend(node_keys(node, vocabulary)?);
+            }
             keys.sort_unstable();
             keys.dedup();
-            keys
-        });
-        Some((run.words.len(), keys))
-    }
-
-    fn unit(&mut self, unit: &Unit) -> Option<Vec<u64>> {
-        match unit {
-            Unit::Word { text, prefix } => self.word(text, *prefix),
-            Unit::Phrase { words, .. } => {
-                let typed = words.join(" ");
-                let neutral: Vec<String> = words
-                    .iter()
-                    .filter_map(|w| self.analyzers.neutral_word(w))
-                    .collect();
-                Some(self.phrase(&typed, &neutral))
-            }
-            Unit::Group(clauses) => self.clauses(clauses),
+            Some(keys)
         }
-    }
-
-    /// Every way a word matches: exact, stemmed, synonym, typo. A completion could be
-    /// any longer word, so a word still being typed cannot anchor.
-    fn word(&mut self, text: &str, prefix: bool) -> Option<Vec<u64>> {
-        if prefix {
-            return None;
-        }
-        // A word with no neutral form compiles to nothing: it never matches.
-        let Some(neutral) = self.analyzers.neutral_word(text) else {
-            return Some(Vec::new());
-        };
-        let mut keys = vec![word_key(&neutral)];
-        for tokens in self.analyzers.all_language_tokens(text) {
-            keys.extend(tokens.first().map(|t| word_key(&t.text)));
-        }
-        self.synonyms(std::slice::from_ref(&neutral), &mut keys);
-        let budget = typo_budget(&neutral);
-        if budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit()) {
-            deletion_keys(&neutral, budget, &mut keys);
-        }
-        Some(keys)
-    }
-
-    /// A phrase matches exactly or stemmed (one of its words then appears in the
-    /// listing), or through a synonym of the whole phrase.
-    fn phrase(&mut self, typed: &str, neutral: &[String]) -> Vec<u64> {
-        let Some(first) = neutral.first() else {
-            return Vec::new();
-        };
-        let mut keys = vec![word_key(first)];
-        for tokens in self.analyzers.all_language_tokens(typed) {
-            keys.extend(tokens.first().map(|t| word_key(&t.text)));
-        }
-        self.synonyms(neutral, &mut keys);
-        keys
-    }
-
-    fn synonyms(&mut self, words: &[String], keys: &mut Vec<u64>) {
-        for synonym in self.glossary.synonyms(words) {
-            keys.extend(synonym.first().map(|w| word_key(w)));
-            for tokens in self.analyzers.all_language_tokens(&synonym.join(" ")) {
-                keys.extend(tokens.first().map(|t| word_key(&t.text)));
-            }
-        }
+        Node::And { must, .. } => must
+            .iter()
+            .filter_map(|node| node_keys(node, vocabulary))
+            .min_by_key(Vec::len),
     }
 }
 
@@ -285,10 +185,10 @@ pub(crate) fn listing_keys(listing: &ListingDocument, analyzers: &mut Analyzers)
     for word in &words {
         keys.push(word_key(word));
         let length = word.chars().count();
-        if length >= TWO_DELETIONS_FROM {
-            deletion_keys(word, 2, &mut keys);
-        } else if length >= ONE_DELETION_FROM {
-            deletion_keys(word, 1, &mut keys);
+        for budget in [1u8, 2] {
+            if length >= SHORTEST_FOR_BUDGET[usize::from(budget)] {
+                deletion_keys(word, budget, &mut keys);
+            }
         }
     }
     if let Some(language) = known_language(&listing.language) {

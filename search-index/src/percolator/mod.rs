@@ -4,15 +4,16 @@
 //! Each saved search is filed under anchor keys (see [`anchors`]): the words one of its
 //! required clauses can match through, with their stems, synonyms and typo neighbours,
 //! or, when its query requires no word, the values of its most selective filter. A new
-//! listing's own keys select the candidates; each candidate is then verified by running
-//! it as a search against an index holding only that listing, so matching can never
-//! drift from search's semantics. Saved searches nothing narrows down are verified
-//! every time.
+//! listing's own keys select the candidates; each candidate is then verified exactly
+//! (see [`verify`]: the saved search compiled once into a tree mirroring search's
+//! query, walked over the listing's words analysed once). Saved searches nothing
+//! narrows down are verified every time.
 //!
 //! It deliberately knows nothing of subscriptions, users or notifications: ids in,
 //! ids out. It is not thread-safe for writes; the caller wraps it in a lock.
 
 mod anchors;
+mod verify;
 
 use crate::analysis::Analyzers;
 use crate::model::{ListingDocument, SearchRequest};
@@ -20,6 +21,7 @@ use crate::{IndexError, SearchIndex};
 use anchors::{Anchors, anchors_of, listing_keys};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use verify::{ListingFacts, Plan, Verifier, Vocabulary};
 
 /// What matching one listing found, with the work it took (for benchmarks and logs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,9 +34,25 @@ pub struct Percolation {
     pub failures: usize,
 }
 
+/// How a stored saved search is verified.
+enum Check {
+    Plan(Plan),
+    /// A request only search itself can answer (see `verify::supported`).
+    Search(Box<SearchRequest>),
+}
+
+impl Check {
+    fn plan(&self) -> Option<&Plan> {
+        match self {
+            Check::Plan(plan) => Some(plan),
+            Check::Search(_) => None,
+        }
+    }
+}
+
 struct Stored {
     id: String,
-    request: SearchRequest,
+    check: Check,
 }
 
 /// Saved searches filed by anchor key.
@@ -47,6 +65,7 @@ pub struct Percolator {
     /// Saved searches verified against every listing.
     always: Vec<u32>,
     analyzers: Analyzers,
+    vocabulary: Vocabulary,
 }
 
 impl std::fmt::Debug for Percolator {
@@ -78,6 +97,7 @@ impl Percolator {
             by_key: HashMap::new(),
             always: Vec::new(),
             analyzers: Analyzers::new(),
+            vocabulary: Vocabulary::default(),
         }
     }
 
@@ -92,7 +112,16 @@ impl Percolator {
     /// Adds a saved search, or replaces the one with the same id.
     pub fn upsert(&mut self, id: &str, request: SearchRequest) {
         self.remove(id);
-        let anchors = anchors_of(&request, &mut self.analyzers);
+        let check = if verify::supported(&request) {
+            Check::Plan(verify::plan(
+                &request,
+                &mut self.analyzers,
+                &mut self.vocabulary,
+            ))
+        } else {
+            Check::Search(Box::new(request))
+        };
+        let anchors = anchors_of(check.plan(), &self.vocabulary);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -113,7 +142,7 @@ impl Percolator {
         if let Some(entry) = self.slots.get_mut(slot as usize) {
             *entry = Some(Stored {
                 id: id.to_owned(),
-                request,
+                check,
             });
         }
         self.slot_of.insert(id.to_owned(), slot);
@@ -126,9 +155,10 @@ impl Percolator {
         let Some(stored) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
-        // Anchors are a pure function of the request, so recomputing them here saves
+        // Anchors are a pure function of the compiled search (the vocabulary only
+        // grows, so its word numbers never change): recomputing them here saves
         // keeping a copy of every saved search's keys.
-        match anchors_of(&stored.request, &mut self.analyzers) {
+        match anchors_of(stored.check.plan(), &self.vocabulary) {
             Anchors::Keys(keys) => {
                 for key in keys {
                     if let Some(list) = self.by_key.get_mut(&key) {
@@ -145,10 +175,9 @@ impl Percolator {
     }
 
     /// The slots a listing's keys select, without duplicates.
-    fn candidates(&self, listing: &ListingDocument) -> Vec<u32> {
-        let mut analyzers = self.analyzers.clone();
+    fn candidates(&self, listing: &ListingDocument, analyzers: &mut Analyzers) -> Vec<u32> {
         let mut slots: Vec<u32> = self.always.clone();
-        for key in listing_keys(listing, &mut analyzers) {
+        for key in listing_keys(listing, analyzers) {
             if let Some(list) = self.by_key.get(&key) {
                 slots.extend_from_slice(list);
             }
@@ -165,7 +194,8 @@ impl Percolator {
         listing: &ListingDocument,
         now: DateTime<Utc>,
     ) -> Result<Percolation, IndexError> {
-        let slots = self.candidates(listing);
+        let mut analyzers = self.analyzers.clone();
+        let slots = self.candidates(listing, &mut analyzers);
         let mut outcome = Percolation {
             candidates: slots.len(),
             ..Percolation::default()
@@ -173,19 +203,32 @@ impl Percolator {
         if slots.is_empty() {
             return Ok(outcome);
         }
-        let index = SearchIndex::of_one_listing(listing)?;
+        let facts = ListingFacts::new(listing, &mut analyzers, &self.vocabulary);
+        let mut verifier = Verifier::new(&facts, &self.vocabulary, now);
+        // Built only if some saved search needs search itself.
+        let mut one_listing: Option<SearchIndex> = None;
         for slot in slots {
             let Some(Some(stored)) = self.slots.get(slot as usize) else {
                 continue;
             };
-            let request = SearchRequest {
-                now,
-                ..stored.request.clone()
+            let verdict = match &stored.check {
+                Check::Plan(plan) => verifier.matches(plan),
+                Check::Search(request) => {
+                    let index = match one_listing {
+                        Some(ref index) => index,
+                        None => one_listing.insert(SearchIndex::of_one_listing(listing)?),
+                    };
+                    let request = SearchRequest {
+                        now,
+                        ..(**request).clone()
+                    };
+                    index.any_match(&request).ok()
+                }
             };
-            match index.any_match(&request) {
-                Ok(true) => outcome.matches.push(stored.id.clone()),
-                Ok(false) => {}
-                Err(_) => outcome.failures += 1,
+            match verdict {
+                Some(true) => outcome.matches.push(stored.id.clone()),
+                Some(false) => {}
+                None => outcome.failures += 1,
             }
         }
         outcome.matches.sort_unstable();
@@ -213,21 +256,29 @@ impl Percolator {
             .map(|list| list.capacity() * size_of::<u32>())
             .sum::<usize>();
         bytes += self.slot_of.keys().map(String::capacity).sum::<usize>();
+        bytes += self.vocabulary.bytes();
         for stored in self.slots.iter().flatten() {
-            let r = &stored.request;
-            bytes += stored.id.capacity() + r.query.capacity();
-            for values in [
-                &r.kinds,
-                &r.organisation_kinds,
-                &r.countries,
-                &r.regions,
-                &r.cities,
-                &r.topics,
-                &r.engagement_modes,
-                &r.space_types,
-            ] {
-                bytes += strings(values);
-            }
+            bytes += stored.id.capacity();
+            bytes += match &stored.check {
+                Check::Plan(plan) => plan.bytes(),
+                Check::Search(request) => {
+                    let r = request;
+                    let mut bytes = size_of::<SearchRequest>() + r.query.capacity();
+                    for values in [
+                        &r.kinds,
+                        &r.organisation_kinds,
+                        &r.countries,
+                        &r.regions,
+                        &r.cities,
+                        &r.topics,
+                        &r.engagement_modes,
+                        &r.space_types,
+                    ] {
+                        bytes += strings(values);
+                    }
+                    bytes
+                }
+            };
         }
         bytes
     }

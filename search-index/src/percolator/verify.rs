@@ -1,0 +1,879 @@
+//! Exact verification without an index. A saved search is compiled once into a small
+//! tree that mirrors, node for node, what [`crate::compile`] builds for search (same
+//! parsing, analysis, glossary runs, stop-word and exclusion rules, typo budgets); a
+//! new listing is analysed once into the facts that tree needs (which words each field
+//! holds and where, its filter values); each candidate is then a walk of its tree.
+//!
+//! Search's semantics stay the reference: the percolator's property test checks that
+//! this verifier agrees with asking search itself, listing by listing. Anything this
+//! module cannot express (a request read as people's search) is left to search.
+
+use crate::analysis::{Analyzers, known_language};
+use crate::collect::haversine_km;
+use crate::compile::{leading_glossary_run, typo_budget};
+use crate::glossary::Glossary;
+use crate::model::{GeoPoint, ListingDocument, SearchRequest};
+use crate::query::{Clause, Unit};
+use crate::schema::{TextField, day_number, micros};
+use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+use tantivy::tokenizer::Token;
+
+/// Keyword filters in the order of [`Filters::keywords`].
+pub(super) const KEYWORD_FILTERS: usize = 8;
+/// Positions of the filters the anchors can use in [`Filters::keywords`].
+pub(super) const KIND: usize = 0;
+pub(super) const COUNTRY: usize = 2;
+pub(super) const REGION: usize = 3;
+pub(super) const CITY: usize = 4;
+
+/// The smallest completion search expands (see `compile`).
+const MIN_PREFIX_CHARS: usize = 2;
+/// tantivy drops longer tokens when indexing.
+const MAX_TOKEN_BYTES: usize = u16::MAX as usize - 5;
+
+/// Words of all saved searches, each stored once; trees refer to them by number.
+#[derive(Default)]
+pub(crate) struct Vocabulary {
+    ids: HashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.ids.get(word) {
+            return *id;
+        }
+        // Four billion distinct words would wrap; a word's id is then shared, which
+        // only makes a check look at the wrong word — never in practice.
+        let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        self.words.push(word.into());
+        self.ids.insert(word.into(), id);
+        id
+    }
+
+    fn get(&self, word: &str) -> Option<u32> {
+        self.ids.get(word).copied()
+    }
+
+    pub(super) fn word(&self, id: u32) -> &str {
+        self.words.get(id as usize).map_or("", |w| w)
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let strings: usize = self.words.iter().map(|w| w.len()).sum();
+        self.words.capacity() * size_of::<Box<str>>()
+            + self.ids.capacity() * (size_of::<Box<str>>() + size_of::<u32>() + 1)
+            + 2 * strings
+    }
+}
+
+/// What a query (or part of one) requires of a listing's text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    All,
+    Nothing,
+    /// Every `must` matches and no `must_not` does.
+    And {
+        must: Box<[Node]>,
+        must_not: Box<[Node]>,
+    },
+    Any(Box<[Node]>),
+    /// Words at these relative positions in one field: the neutral fields, or the
+    /// stemmed ones. One word is a plain term.
+    Words {
+        stemmed: bool,
+        words: Box<[(u32, u32)]>,
+    },
+    /// Another word of the listing within `budget` edits (transpositions count one).
+    Typo {
+        word: u32,
+        budget: u8,
+    },
+    /// A longer word of the listing that starts with this one.
+    Prefix {
+        word: u32,
+    },
+}
+
+/// A request's filters, normalised as search normalises them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Filters {
+    /// Per keyword filter (kind, organisation kind, country, region, city, topic,
+    /// engagement, space type), the accepted values; empty does not filter.
+    pub(super) keywords: [Box<[Box<str>]>; KEYWORD_FILTERS],
+    verified: Option<bool>,
+    max_price: Option<(Box<str>, i64)>,
+    min_capacity: Option<u64>,
+    available_on: Option<i64>,
+    trl: Option<(u64, u64)>,
+    near: Option<(GeoPoint, f64)>,
+}
+
+/// A saved search as the verifier runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Plan {
+    Tree {
+        text: Node,
+        filters: Box<Filters>,
+    },
+    /// A request search would refuse (a malformed query, an impossible filter).
+    Invalid,
+}
+
+impl Plan {
+    pub(crate) fn bytes(&self) -> usize {
+        match self {
+            Plan::Tree { text, filters } => {
+                let f = filters;
+                let keywords: usize = f
+                    .keywords
+                    .iter()
+                    .map(|values| {
+                        values.len() * std::mem::size_of::<Box<str>>()
+                            + values.iter().map(|v| v.len()).sum::<usize>()
+                    })
+                    .sum();
+                node_bytes(text) + std::mem::size_of::<Filters>() + keywords
+            }
+            Plan::Invalid => 0,
+        }
+    }
+}
+
+fn node_bytes(node: &Node) -> usize {
+    use std::mem::size_of;
+    match node {
+        Node::And { must, must_not } => {
+            (must.len() + must_not.len()) * size_of::<Node>()
+                + must
+                    .iter()
+                    .chain(must_not.iter())
+                    .map(node_bytes)
+                    .sum::<usize>()
+        }
+        Node::Any(nodes) => {
+            nodes.len() * size_of::<Node>() + nodes.iter().map(node_bytes).sum::<usize>()
+        }
+        Node::Words { words, .. } => words.len() * size_of::<(u32, u32)>(),
+        _ => 0,
+    }
+}
+
+/// Whether `request` can be verified here; a people's search reads long questions
+/// loosely and is left to search itself.
+pub(crate) fn supported(request: &SearchRequest) -> bool {
+    !request.for_people
+}
+
+/// Compiles a saved search (see [`supported`]).
+pub(crate) fn plan(
+    request: &SearchRequest,
+    analyzers: &mut Analyzers,
+    vocabulary: &mut Vocabulary,
+) -> Plan {
+    if invalid_filters(request) {
+        return Plan::Invalid;
+    }
+    let Ok(parsed) = crate::query::parse(&request.query) else {
+        return Plan::Invalid;
+    };
+    let text = if parsed.clauses.is_empty() {
+        Node::All
+    } else {
+        let mut compiler = PlanCompiler {
+            analyzers: &mut *analyzers,
+            glossary: Glossary::shipped(),
+            vocabulary,
+        };
+        compiler.sequence(&parsed.clauses, false)
+    };
+    Plan::Tree {
+        text,
+        filters: Box::new(filters(request, analyzers)),
+    }
+}
+
+/// The requests `SearchIndex::search` refuses, other than by their query.
+fn invalid_filters(request: &SearchRequest) -> bool {
+    if let Some((point, radius)) = request.near
+        && !(point.lat.is_finite()
+            && point.lon.is_finite()
+            && (-90.0..=90.0).contains(&point.lat)
+            && (-180.0..=180.0).contains(&point.lon)
+            && radius.is_finite()
+            && radius > 0.0)
+    {
+        return true;
+    }
+    if let (Some(low), Some(high)) = (request.trl_min, request.trl_max)
+        && low > high
+    {
+        return true;
+    }
+    request
+        .max_price
+        .as_ref()
+        .is_some_and(|price| price.currency.trim().is_empty())
+}
+
+fn keyword_values(values: &[String], analyzers: &mut Analyzers) -> Box<[Box<str>]> {
+    values
+        .iter()
+        .map(|v| analyzers.keyword(v))
+        .filter(|v| !v.is_empty())
+        .map(String::into_boxed_str)
+        .collect()
+}
+
+fn filters(request: &SearchRequest, analyzers: &mut Analyzers) -> Filters {
+    let r = request;
+    Filters {
+        keywords: [
+            keyword_values(&r.kinds, analyzers),
+            keyword_values(&r.organisation_kinds, analyzers),
+            keyword_values(&r.countries, analyzers),
+            keyword_values(&r.regions, analyzers),
+            keyword_values(&r.cities, analyzers),
+            keyword_values(&r.topics, analyzers),
+            keyword_values(&r.engagement_modes, analyzers),
+            keyword_values(&r.space_types, analyzers),
+        ],
+        verified: r.verified,
+        max_price: r.max_price.as_ref().map(|price| {
+            (
+                analyzers.keyword(&price.currency).into_boxed_str(),
+                price.amount_minor,
+            )
+        }),
+        min_capacity: r.min_capacity.map(u64::from),
+        available_on: r.available_on.map(day_number),
+        trl: match (r.trl_min, r.trl_max) {
+            (None, None) => None,
+            (low, high) => Some((
+                u64::from(low.unwrap_or(0)),
+                u64::from(high.unwrap_or(u8::MAX)),
+            )),
+        },
+        near: r.near,
+    }
+}
+
+fn any_of(nodes: Vec<Node>) -> Node {
+    if nodes.is_empty() {
+        Node::Nothing
+    } else {
+        Node::Any(nodes.into())
+    }
+}
+
+/// Mirrors `compile::Compiler` for a strict (saved-search) reading.
+struct PlanCompiler<'a> {
+    analyzers: &'a mut Analyzers,
+    glossary: &'a Glossary,
+    vocabulary: &'a mut Vocabulary,
+}
+
+impl PlanCompiler<'_> {
+    fn words(&mut self, stemmed: bool, words: impl Iterator<Item = (usize, String)>) -> Node {
+        let words: Box<[(u32, u32)]> = words
+            .map(|(offset, word)| {
+                (
+                    u32::try_from(offset).unwrap_or(u32::MAX),
+                    self.vocabulary.intern(&word),
+                )
+            })
+            .collect();
+        if words.is_empty() {
+            Node::Nothing
+        } else {
+            Node::Words { stemmed, words }
+        }
+    }
+
+    fn neutral(&mut self, words: &[String]) -> Node {
+        self.words(false, words.iter().cloned().enumerate())
+    }
+
+    fn stemmed(&mut self, tokens: Vec<Token>) -> Node {
+        let first = tokens.first().map(|t| t.position).unwrap_or_default();
+        self.words(
+            true,
+            tokens
+                .into_iter()
+                .map(|t| (t.position.saturating_sub(first), t.text)),
+        )
+    }
+
+    fn synonyms(&mut self, words: &[String], out: &mut Vec<Node>) {
+        for synonym in self.glossary.synonyms(words) {
+            out.push(self.neutral(&synonym));
+            for tokens in self.analyzers.all_language_tokens(&synonym.join(" ")) {
+                out.push(self.stemmed(tokens));
+            }
+        }
+    }
+
+    fn is_optional(&mut self, clause: &Clause) -> bool {
+        let [Unit::Word { text, .. }] = clause.alternatives.as_slice() else {
+            return false;
+        };
+        if clause.negated || !self.analyzers.is_stop_word(text) {
+            return false;
+        }
+        let neutral = self.analyzers.neutral_word(text).unwrap_or_default();
+        !self.glossary.contains(&[neutral])
+    }
+
+    fn sequence(&mut self, clauses: &[Clause], strict: bool) -> Node {
+        let mut required = Vec::new();
+        let mut excluded = Vec::new();
+        let optional_flags: Vec<bool> = clauses.iter().map(|c| self.is_optional(c)).collect();
+        let all_optional = clauses
+            .iter()
+            .zip(&optional_flags)
+            .all(|(c, optional)| c.negated || *optional);
+        let mut i = 0;
+        while i < clauses.len() {
+            if !strict
+                && let Some((len, node)) = self.glossary_run(clauses.get(i..).unwrap_or_default())
+            {
+                required.push(node);
+                i += len;
+                continue;
+            }
+            let Some(clause) = clauses.get(i) else { break };
+            let is_optional = optional_flags.get(i).copied().unwrap_or(false) && !all_optional;
+            i += 1;
+            if clause.negated {
+                let negated = clause
+                    .alternatives
+                    .iter()
+                    .map(|unit| self.unit(unit, true))
+                    .collect();
+                excluded.push(any_of(negated));
+                continue;
+            }
+            let mut alternatives: Vec<Node> = clause
+                .alternatives
+                .iter()
+                .map(|unit| self.unit(unit, strict))
+                .collect();
+            let node = if alternatives.len() == 1 {
+                alternatives.pop().unwrap_or(Node::Nothing)
+            } else {
+                any_of(alternatives)
+            };
+            // An optional word only adds score; it never decides a match.
+            if !is_optional {
+                required.push(node);
+            }
+        }
+        if required.is_empty() {
+            required.push(Node::All);
+        }
+        Node::And {
+            must: required.into(),
+            must_not: excluded.into(),
+        }
+    }
+
+    fn glossary_run(&mut self, clauses: &[Clause]) -> Option<(usize, Node)> {
+        let run = leading_glossary_run(clauses, self.analyzers, self.glossary)?;
+        let each: Vec<Node> = run
+            .words
+            .iter()
+            .map(|(text, prefix)| self.word(text, *prefix, false))
+            .collect();
+        let as_phrase = any_of(self.phrase_variants(&run.typed, &run.neutral, false));
+        Some((
+            run.words.len(),
+            Node::Any(
+                vec![
+                    Node::And {
+                        must: each.into(),
+                        must_not: Box::new([]),
+                    },
+                    as_phrase,
+                ]
+                .into(),
+            ),
+        ))
+    }
+
+    fn unit(&mut self, unit: &Unit, strict: bool) -> Node {
+        match unit {
+            Unit::Word { text, prefix } => self.word(text, *prefix && !strict, strict),
+            Unit::Phrase { words, .. } => {
+                let typed = words.join(" ");
+                let neutral: Vec<String> = words
+                    .iter()
+                    .filter_map(|w| self.analyzers.neutral_word(w))
+                    .collect();
+                any_of(self.phrase_variants(&typed, &neutral, strict))
+            }
+            Unit::Group(clauses) => self.sequence(clauses, strict),
+        }
+    }
+
+    fn word(&mut self, text: &str, prefix: bool, strict: bool) -> Node {
+        let Some(neutral) = self.analyzers.neutral_word(text) else {
+            return Node::Nothing;
+        };
+        let mut variants = vec![self.neutral(std::slice::from_ref(&neutral))];
+        let mut stems: Vec<String> = Vec::new();
+        for tokens in self.analyzers.all_language_tokens(text) {
+            if let [token] = tokens.as_slice()
+                && !stems.contains(&token.text)
+            {
+                stems.push(token.text.clone());
+                variants.push(self.stemmed(tokens));
+            }
+        }
+        if !strict {
+            self.synonyms(std::slice::from_ref(&neutral), &mut variants);
+            let budget = typo_budget(&neutral);
+            if budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit()) {
+                variants.push(Node::Typo {
+                    word: self.vocabulary.intern(&neutral),
+                    budget,
+                });
+            }
+            if prefix && neutral.chars().count() >= MIN_PREFIX_CHARS {
+                variants.push(Node::Prefix {
+                    word: self.vocabulary.intern(&neutral),
+                });
+            }
+        }
+        any_of(variants)
+    }
+
+    fn phrase_variants(&mut self, typed: &str, neutral: &[String], strict: bool) -> Vec<Node> {
+        let mut variants = Vec::new();
+        if neutral.is_empty() {
+            return variants;
+        }
+        variants.push(self.neutral(neutral));
+        for tokens in self.analyzers.all_language_tokens(typed) {
+            variants.push(self.stemmed(tokens));
+        }
+        if !strict {
+            self.synonyms(neutral, &mut variants);
+        }
+        variants
+    }
+}
+
+/// Word positions per field, as tantivy records them (values of a multi-valued field
+/// follow each other with a gap of one position).
+#[derive(Default)]
+struct FieldWords {
+    positions: HashMap<u32, Vec<u32>>,
+}
+
+impl FieldWords {
+    fn add_value(&mut self, tokens: &[Token], next: &mut u32, vocabulary: &Vocabulary) {
+        let mut end = *next;
+        for token in tokens {
+            if token.text.len() > MAX_TOKEN_BYTES {
+                continue;
+            }
+            let position = *next + u32::try_from(token.position).unwrap_or(u32::MAX);
+            end = end.max(position + u32::try_from(token.position_length).unwrap_or(1));
+            if let Some(id) = vocabulary.get(&token.text) {
+                self.positions.entry(id).or_default().push(position);
+            }
+        }
+        *next = end + 1;
+    }
+
+    fn has_sequence(&self, words: &[(u32, u32)]) -> bool {
+        let Some(((first_offset, first), rest)) = words.split_first() else {
+            return false;
+        };
+        let Some(starts) = self.positions.get(first) else {
+            return false;
+        };
+        starts.iter().any(|start| {
+            let Some(base) = start.checked_sub(*first_offset) else {
+                return false;
+            };
+            rest.iter().all(|(offset, word)| {
+                self.positions
+                    .get(word)
+                    .is_some_and(|positions| positions.contains(&(base + offset)))
+            })
+        })
+    }
+}
+
+/// One listing, analysed once for all the saved searches it is checked against.
+pub(crate) struct ListingFacts {
+    /// Neutral fields in [`TextField::ALL`] order, then the four stemmed fields.
+    neutral: [FieldWords; 5],
+    stemmed: [FieldWords; 4],
+    neutral_any: HashSet<u32>,
+    stemmed_any: HashSet<u32>,
+    /// Every distinct word of the neutral fields, known to the vocabulary or not: typos
+    /// and completions may land on any of them.
+    neutral_words: Vec<Vec<char>>,
+    keywords: [Vec<String>; KEYWORD_FILTERS],
+    verified: bool,
+    price: Option<(String, i64)>,
+    capacity: Option<u64>,
+    available_from: Option<i64>,
+    available_until: Option<i64>,
+    trl_min: Option<u64>,
+    trl_max: Option<u64>,
+    location: Option<GeoPoint>,
+    expires_at: i64,
+}
+
+impl ListingFacts {
+    pub(crate) fn new(
+        listing: &ListingDocument,
+        analyzers: &mut Analyzers,
+        vocabulary: &Vocabulary,
+    ) -> ListingFacts {
+        let tags: Vec<&str> = listing
+            .topics
+            .iter()
+            .chain(&listing.techniques)
+            .map(String::as_str)
+            .collect();
+        let values_of = |field: TextField| -> Vec<&str> {
+            match field {
+                TextField::Title => vec![listing.title.as_str()],
+                TextField::Tags => tags.clone(),
+                TextField::Summary => vec![listing.summary.as_str()],
+                TextField::Description => vec![listing.description.as_str()],
+                TextField::Organisation => vec![listing.organisation_name.as_str()],
+            }
+        };
+        let mut neutral: [FieldWords; 5] = Default::default();
+        let mut neutral_words: HashSet<String> = HashSet::new();
+        for (slot, field) in neutral.iter_mut().zip(TextField::ALL) {
+            let mut next = 0;
+            for value in values_of(field) {
+                let tokens = analyzers.neutral_tokens(value);
+                slot.add_value(&tokens, &mut next, vocabulary);
+                neutral_words.extend(
+                    tokens
+                        .into_iter()
+                        .filter(|t| t.text.len() <= MAX_TOKEN_BYTES)
+                        .map(|t| t.text),
+                );
+            }
+        }
+        let mut stemmed: [FieldWords; 4] = Default::default();
+        if let Some(language) = known_language(&listing.language) {
+            for (slot, field) in stemmed.iter_mut().zip(TextField::ALL) {
+                let mut next = 0;
+                for value in values_of(field) {
+                    // Search's index leaves a value without stems out altogether.
+                    let tokens = analyzers
+                        .language_tokens(language, value)
+                        .unwrap_or_default();
+                    if !tokens.is_empty() {
+                        slot.add_value(&tokens, &mut next, vocabulary);
+                    }
+                }
+            }
+        }
+        let any = |fields: &[FieldWords]| -> HashSet<u32> {
+            fields
+                .iter()
+                .flat_map(|f| f.positions.keys().copied())
+                .collect()
+        };
+        let mut keyword = |value: &str| -> Option<String> {
+            Some(analyzers.keyword(value)).filter(|v| !v.is_empty())
+        };
+        let mut topics: Vec<String> = listing.topics.iter().filter_map(|t| keyword(t)).collect();
+        topics.extend(listing.topic_codes.iter().filter_map(|c| keyword(c)));
+        let keywords = [
+            keyword(&listing.kind).into_iter().collect(),
+            keyword(&listing.organisation_kind).into_iter().collect(),
+            keyword(&listing.country).into_iter().collect(),
+            listing
+                .region
+                .as_deref()
+                .and_then(&mut keyword)
+                .into_iter()
+                .collect(),
+            listing
+                .city
+                .as_deref()
+                .and_then(&mut keyword)
+                .into_iter()
+                .collect(),
+            topics,
+            listing
+                .engagement_modes
+                .iter()
+                .filter_map(|m| keyword(m))
+                .collect(),
+            listing
+                .space_type
+                .as_deref()
+                .and_then(&mut keyword)
+                .into_iter()
+                .collect(),
+        ];
+        let price = listing
+            .headline_price
+            .as_ref()
+            .map(|p| (analyzers.keyword(&p.currency), p.amount_minor));
+        ListingFacts {
+            neutral_any: any(&neutral),
+            stemmed_any: any(&stemmed),
+            neutral,
+            stemmed,
+            neutral_words: neutral_words
+                .into_iter()
+                .map(|word| word.chars().collect())
+                .collect(),
+            keywords,
+            verified: listing.verified,
+            price,
+            capacity: listing.capacity.map(u64::from),
+            available_from: listing.available_from.map(day_number),
+            available_until: listing.available_until.map(day_number),
+            trl_min: listing.trl_min.map(u64::from),
+            trl_max: listing.trl_max.map(u64::from),
+            location: listing
+                .location
+                .filter(|p| p.lat.is_finite() && p.lon.is_finite()),
+            expires_at: micros(listing.expires_at),
+        }
+    }
+}
+
+/// Checks plans against one listing, remembering the typo and completion look-ups that
+/// many saved searches share.
+pub(crate) struct Verifier<'a> {
+    facts: &'a ListingFacts,
+    vocabulary: &'a Vocabulary,
+    now_micros: i64,
+    typos: HashMap<(u32, u8), bool>,
+    completions: HashMap<u32, bool>,
+}
+
+impl<'a> Verifier<'a> {
+    pub(crate) fn new(
+        facts: &'a ListingFacts,
+        vocabulary: &'a Vocabulary,
+        now: DateTime<Utc>,
+    ) -> Verifier<'a> {
+        Verifier {
+            facts,
+            vocabulary,
+            now_micros: micros(now),
+            typos: HashMap::new(),
+            completions: HashMap::new(),
+        }
+    }
+
+    /// `Some(matches)`, or `None` for a plan search would refuse.
+    pub(crate) fn matches(&mut self, plan: &Plan) -> Option<bool> {
+        match plan {
+            Plan::Tree { text, filters } => Some(self.passes(filters) && self.node(text)),
+            Plan::Invalid => None,
+        }
+    }
+
+    fn passes(&self, filters: &Filters) -> bool {
+        let f = self.facts;
+        for (wanted, have) in filters.keywords.iter().zip(&f.keywords) {
+            if !wanted.is_empty() && !wanted.iter().any(|w| have.iter().any(|h| **w == **h)) {
+                return false;
+            }
+        }
+        if filters.verified.is_some_and(|v| v != f.verified) {
+            return false;
+        }
+        if f.expires_at <= self.now_micros {
+            return false;
+        }
+        if let Some((currency, max)) = &filters.max_price
+            && !f
+                .price
+                .as_ref()
+                .is_some_and(|(c, amount)| **c == **currency && amount <= max)
+        {
+            return false;
+        }
+        if let Some(min) = filters.min_capacity
+            && f.capacity.is_none_or(|capacity| capacity < min)
+        {
+            return false;
+        }
+        if let Some(day) = filters.available_on
+            && (f.available_from.is_some_and(|from| from > day)
+                || f.available_until.is_some_and(|until| until < day))
+        {
+            return false;
+        }
+        if let Some((low, high)) = filters.trl
+            && (f.trl_min.is_some_and(|min| min > high) || f.trl_max.is_some_and(|max| max < low))
+        {
+            return false;
+        }
+        if let Some((center, radius)) = filters.near {
+            return f
+                .location
+                .is_some_and(|point| haversine_km(center, point) <= radius);
+        }
+        true
+    }
+
+    fn node(&mut self, node: &Node) -> bool {
+        match node {
+            Node::All => true,
+            Node::Nothing => false,
+            Node::And { must, must_not } => {
+                must.iter().all(|n| self.node(n)) && !must_not.iter().any(|n| self.node(n))
+            }
+            Node::Any(nodes) => nodes.iter().any(|n| self.node(n)),
+            Node::Words { stemmed, words } => self.words(*stemmed, words),
+            Node::Typo { word, budget } => self.typo(*word, *budget),
+            Node::Prefix { word } => self.completion(*word),
+        }
+    }
+
+    fn words(&self, stemmed: bool, words: &[(u32, u32)]) -> bool {
+        let f = self.facts;
+        if let [(_, word)] = words {
+            return if stemmed {
+                f.stemmed_any.contains(word)
+            } else {
+                f.neutral_any.contains(word)
+            };
+        }
+        if stemmed {
+            f.stemmed.iter().any(|field| field.has_sequence(words))
+        } else {
+            f.neutral.iter().any(|field| field.has_sequence(words))
+        }
+    }
+
+    fn typo(&mut self, word: u32, budget: u8) -> bool {
+        if let Some(found) = self.typos.get(&(word, budget)) {
+            return *found;
+        }
+        let target: Vec<char> = self.vocabulary.word(word).chars().collect();
+        let found = self
+            .facts
+            .neutral_words
+            .iter()
+            .any(|candidate| *candidate != target && within_edits(candidate, &target, budget));
+        self.typos.insert((word, budget), found);
+        found
+    }
+
+    fn completion(&mut self, word: u32) -> bool {
+        if let Some(found) = self.completions.get(&word) {
+            return *found;
+        }
+        let start: Vec<char> = self.vocabulary.word(word).chars().collect();
+        let found = self
+            .facts
+            .neutral_words
+            .iter()
+            .any(|candidate| candidate.len() > start.len() && candidate.starts_with(&start));
+        self.completions.insert(word, found);
+        found
+    }
+}
+
+/// Whether `a` is within `budget` edits of `b`, counting insertions, deletions,
+/// substitutions and swaps of neighbours as one each (the restricted Damerau–Levenshtein
+/// distance tantivy's typo automata accept).
+pub(crate) fn within_edits(a: &[char], b: &[char], budget: u8) -> bool {
+    let budget = usize::from(budget);
+    if a.len().abs_diff(b.len()) > budget {
+        return false;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; a.len() + 1];
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[i][0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > budget {
+            return false;
+        }
+    }
+    rows[a.len()][b.len()] <= budget
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::within_edits;
+    use tantivy::Term;
+    use tantivy::query::FuzzyTermQuery;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy_fst::Automaton;
+
+    /// The distance here and the one search's typo automata compute must agree exactly,
+    /// accents and swaps included.
+    #[test]
+    fn edit_distance_agrees_with_searchs_typo_automata() {
+        let mut schema = Schema::builder();
+        let field = schema.add_text_field("text", TEXT);
+        let alphabet = ['a', 'b', 'c', 'é'];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let word = |next: &mut dyn FnMut() -> u64| -> String {
+            let len = (next() % 9) as usize;
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect()
+        };
+        let mut accepted = 0;
+        for _ in 0..4_000 {
+            let target = word(&mut next);
+            let candidate = word(&mut next);
+            for budget in [1u8, 2] {
+                let automaton =
+                    FuzzyTermQuery::new(Term::from_field_text(field, &target), budget, true)
+                        .automaton()
+                        .unwrap();
+                let mut at = automaton.start();
+                for byte in candidate.as_bytes() {
+                    at = automaton.accept(&at, *byte);
+                }
+                let by_automaton = automaton.is_match(&at);
+                let a: Vec<char> = candidate.chars().collect();
+                let b: Vec<char> = target.chars().collect();
+                assert_eq!(
+                    within_edits(&a, &b, budget),
+                    by_automaton,
+                    "{candidate:?} vs {target:?} within {budget}"
+                );
+                accepted += usize::from(by_automaton);
+            }
+        }
+        assert!(accepted > 500, "too few accepted pairs: {accepted}");
+    }
+}
