@@ -230,13 +230,8 @@ fn main() {
         Duration::from_secs(1),
         anchor_window,
     ));
-    let searches = client_runtime.block_on(drive(
-        &base,
-        paths.clone(),
-        connections,
-        warm_up,
-        window,
-    ));
+    let searches =
+        client_runtime.block_on(drive(&base, paths.clone(), connections, warm_up, window));
 
     println!();
     println!(

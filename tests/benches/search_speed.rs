@@ -38,8 +38,8 @@ fn report(name: &str, mut times: Vec<Duration>, found: u64) {
 #[allow(clippy::expect_used)]
 fn main() {
     let size = tests::bench::size_from_env(CorpusSize::Medium100k).expect("a corpus size");
-    let queries = tests::bench::number_from_env("PONTE_BENCH_QUERIES", 2_000)
-        .expect("a number of queries");
+    let queries =
+        tests::bench::number_from_env("PONTE_BENCH_QUERIES", 2_000).expect("a number of queries");
     let corpus = Corpus::new(SEED);
     let listings = size.listings();
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -5,21 +5,22 @@
 //! Three stages overlap, joined by bounded channels so memory stays flat: a generator
 //! thread makes the items and checks each through the same validation as an import
 //! (`hub::BatchWrite`); the async side stores each chunk in one transaction (multi-row
-//! `INSERT`s plus their `change_log` entries); an index thread adds the documents to the
-//! index, committing rarely. When both are done, the index is committed with the last
-//! `change_log` sequence number as its checkpoint: it holds exactly what the indexer
-//! would have made of those changes, so the server starts without re-indexing.
+//! `INSERT`s plus their `change_log` entries); an index thread adds the documents to a
+//! bulk load of the index (`SearchIndex::bulk_load`: a large writer, no commit until
+//! the end). When the database is done, the index is committed once, with the last
+//! `change_log` sequence number as its checkpoint: it then holds exactly what the
+//! indexer would have made of those changes, so the server starts without re-indexing.
 //!
-//! Until that last commit the index carries the "rebuild in progress" checkpoint, so an
-//! interrupted load leaves an index the server rebuilds from whatever the database
-//! holds. The load refuses a database that already holds listings (it neither
-//! resumes nor merges): start again with a new data directory or an empty database.
+//! The index is emptied and committed without a checkpoint before anything is
+//! written, so an interrupted load leaves an index the server rebuilds from whatever
+//! the database holds. The load refuses a database that already holds listings (it
+//! neither resumes nor merges): start again with a new data directory or an empty
+//! database.
 
 use super::{Corpus, CorpusSize, LISTINGS_PER_ORGANISATION};
 use crate::db::listing;
 use crate::error::{Error, Result};
 use crate::hub::{BatchWrite, Hub};
-use crate::search::indexer::REBUILD_IN_PROGRESS;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use search_index::{ListingDocument, SearchIndex};
 use std::path::PathBuf;
@@ -30,12 +31,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// organisation and all its listings are always in the same chunk.
 const CHUNK: u64 = 100 * LISTINGS_PER_ORGANISATION;
 /// Chunks the generator may run ahead of the database, and the database ahead of the
-/// index: enough to keep every stage busy while another commits.
+/// index: enough to keep every stage busy while another waits.
 const CHUNKS_IN_FLIGHT: usize = 4;
-const INDEX_CHUNKS_IN_FLIGHT: usize = 64;
-/// Documents per index commit. Each commit waits for the writer's threads to flush,
-/// so few large commits keep them busy; the checkpoint only matters at the end.
-const DOCUMENTS_PER_COMMIT: usize = 100_000;
+const INDEX_CHUNKS_IN_FLIGHT: usize = 16;
 
 /// What to load.
 #[derive(Debug, Clone)]
@@ -65,6 +63,13 @@ pub struct LoadReport {
     pub checkpoint: i64,
 }
 
+/// What the index thread is asked to do.
+enum IndexWork {
+    Add(Vec<ListingDocument>),
+    /// Everything is stored: commit with this checkpoint.
+    Commit(i64),
+}
+
 /// One chunk, made and checked by the generator.
 struct Prepared {
     batch: BatchWrite,
@@ -76,7 +81,10 @@ fn index_error(error: search_index::IndexError) -> Error {
 }
 
 fn stage_failed(stage: &'static str) -> Error {
-    Error::internal(stage, std::io::Error::other("the thread stopped unexpectedly"))
+    Error::internal(
+        stage,
+        std::io::Error::other("the thread stopped unexpectedly"),
+    )
 }
 
 /// Makes and checks listings `first..end` (and their organisations), chunk by chunk.
@@ -137,32 +145,28 @@ fn refused(what: &str, index: u64, error: Error) -> Error {
     )
 }
 
-/// Adds documents as they come, committing every `DOCUMENTS_PER_COMMIT` with the
-/// "rebuild in progress" checkpoint.
+/// Adds documents to a bulk load of the index as they come, and commits it when told.
+/// Returns whether it committed: without a `Commit` (the load failed elsewhere) the
+/// bulk load is dropped and the index stays empty, without a checkpoint.
 fn index_documents(
     index: Arc<SearchIndex>,
-    chunks: std::sync::mpsc::Receiver<Vec<ListingDocument>>,
+    work: std::sync::mpsc::Receiver<IndexWork>,
     indexed: Arc<AtomicU64>,
-) -> Result<()> {
-    let mut pending: Vec<ListingDocument> = Vec::with_capacity(DOCUMENTS_PER_COMMIT);
-    let flush = |pending: &mut Vec<ListingDocument>| -> Result<()> {
-        index
-            .apply(pending, &[], REBUILD_IN_PROGRESS)
-            .map_err(index_error)?;
-        indexed.fetch_add(pending.len() as u64, Ordering::Relaxed);
-        pending.clear();
-        Ok(())
-    };
-    for chunk in chunks {
-        pending.extend(chunk);
-        if pending.len() >= DOCUMENTS_PER_COMMIT {
-            flush(&mut pending)?;
+) -> Result<bool> {
+    let mut load = index.bulk_load().map_err(index_error)?;
+    for step in work {
+        match step {
+            IndexWork::Add(documents) => {
+                load.add(&documents).map_err(index_error)?;
+                indexed.fetch_add(documents.len() as u64, Ordering::Relaxed);
+            }
+            IndexWork::Commit(checkpoint) => {
+                load.commit(checkpoint).map_err(index_error)?;
+                return Ok(true);
+            }
         }
     }
-    if !pending.is_empty() {
-        flush(&mut pending)?;
-    }
-    Ok(())
+    Ok(false)
 }
 
 impl Hub {
@@ -211,13 +215,13 @@ impl Hub {
             .name("corpus-generator".to_owned())
             .spawn(move || generate(corpus, 0, total, prepared_sender))
             .map_err(|error| Error::internal("cannot start the generator thread", error))?;
-        let (documents_sender, documents) = std::sync::mpsc::sync_channel(INDEX_CHUNKS_IN_FLIGHT);
+        let (index_sender, index_work) = std::sync::mpsc::sync_channel(INDEX_CHUNKS_IN_FLIGHT);
         let indexed = Arc::new(AtomicU64::new(0));
         let indexer = {
             let (index, indexed) = (index.clone(), indexed.clone());
             std::thread::Builder::new()
                 .name("corpus-indexer".to_owned())
-                .spawn(move || index_documents(index, documents, indexed))
+                .spawn(move || index_documents(index, index_work, indexed))
                 .map_err(|error| Error::internal("cannot start the index thread", error))?
         };
 
@@ -231,12 +235,13 @@ impl Hub {
             let step = async {
                 let Prepared { batch, documents } = chunk?;
                 let (organisations, listings) = (batch.organisations(), batch.listings());
-                let documents_sender = documents_sender.clone();
-                // The index thread may be mid-commit; wait for room off the runtime.
-                let handed_over =
-                    tokio::task::spawn_blocking(move || documents_sender.send(documents).is_ok())
-                        .await
-                        .map_err(|error| Error::internal("index hand-over failed", error))?;
+                let index_sender = index_sender.clone();
+                // The index thread may be behind; wait for room off the runtime.
+                let handed_over = tokio::task::spawn_blocking(move || {
+                    index_sender.send(IndexWork::Add(documents)).is_ok()
+                })
+                .await
+                .map_err(|error| Error::internal("index hand-over failed", error))?;
                 if !handed_over {
                     return Err(stage_failed("the index thread stopped"));
                 }
@@ -257,28 +262,40 @@ impl Hub {
                 total,
             });
         }
-        // Stop the other stages: the generator sees a closed channel, the index thread
-        // runs out of chunks.
+        // Stop the generator (it sees a closed channel); the index thread commits only
+        // if everything was stored, with the last change as its checkpoint (a database
+        // without any change at all has checkpoint 0, as the indexer reads it).
         drop(prepared);
-        drop(documents_sender);
         let generated = generator.join();
-        let index_outcome = tokio::task::spawn_blocking(move || indexer.join())
-            .await
-            .map_err(|error| Error::internal("index task failed", error))?;
+        let mut commit_with = None;
+        if stored_outcome.is_ok() && report.listings == total {
+            match self.last_change_seq().await {
+                Ok(last) => {
+                    report.checkpoint = report.checkpoint.max(last);
+                    commit_with = Some(report.checkpoint);
+                }
+                Err(error) => stored_outcome = Err(error),
+            }
+        }
+        // Sending may wait for the index thread to catch up: off the runtime.
+        let index_outcome = tokio::task::spawn_blocking(move || {
+            if let Some(checkpoint) = commit_with {
+                let _ = index_sender.send(IndexWork::Commit(checkpoint));
+            }
+            drop(index_sender);
+            indexer.join()
+        })
+        .await
+        .map_err(|error| Error::internal("index task failed", error))?;
         stored_outcome?;
         generated.map_err(|_| stage_failed("the generator thread panicked"))?;
-        index_outcome.map_err(|_| stage_failed("the index thread panicked"))??;
+        let committed = index_outcome.map_err(|_| stage_failed("the index thread panicked"))??;
         if report.listings != total {
             return Err(stage_failed("the generator stopped early"));
         }
-
-        // Everything up to the last change is in the index: make that its checkpoint. A
-        // database without any change at all has checkpoint 0, as the indexer reads it.
-        let checkpoint = report.checkpoint.max(self.last_change_seq().await?);
-        report.checkpoint = checkpoint;
-        tokio::task::spawn_blocking(move || index.apply(&[], &[], checkpoint).map_err(index_error))
-            .await
-            .map_err(|error| Error::internal("index task failed", error))??;
+        if !committed {
+            return Err(stage_failed("the index thread stopped before committing"));
+        }
         progress(LoadProgress {
             stored: report.listings,
             indexed: indexed.load(Ordering::Relaxed),
