@@ -269,6 +269,12 @@ impl Hub {
         let generated = generator.join();
         let mut commit_with = None;
         if stored_outcome.is_ok() && report.listings == total {
+            // While the index thread finishes, give the planner its statistics.
+            if let Err(error) = self.refresh_planner_statistics().await {
+                stored_outcome = Err(error);
+            }
+        }
+        if stored_outcome.is_ok() && report.listings == total {
             match self.last_change_seq().await {
                 Ok(last) => {
                     report.checkpoint = report.checkpoint.max(last);
@@ -403,6 +409,26 @@ mod tests {
             .collect();
         stored.sort();
         assert_eq!(indexed, stored);
+
+        // The planner has statistics: hydrating hits looks the ids up rather than
+        // walking every published listing through the status index.
+        use sea_orm::{ConnectionTrait, Statement};
+        let plan = hub
+            .db()
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "EXPLAIN QUERY PLAN SELECT * FROM listing WHERE id IN ('a', 'b') AND status = 'published'",
+            ))
+            .await
+            .unwrap();
+        let steps: Vec<String> = plan
+            .iter()
+            .map(|row| row.try_get::<String>("", "detail").unwrap())
+            .collect();
+        assert!(
+            steps.iter().any(|step| step.contains("(id=?)")),
+            "hydration does not look ids up: {steps:?}"
+        );
 
         let again = hub.load_corpus(&options, &mut |_| {}).await.unwrap_err();
         assert_eq!(again.code, "marketplace_not_empty");
