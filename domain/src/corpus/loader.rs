@@ -266,7 +266,6 @@ impl Hub {
         // if everything was stored, with the last change as its checkpoint (a database
         // without any change at all has checkpoint 0, as the indexer reads it).
         drop(prepared);
-        let generated = generator.join();
         let mut commit_with = None;
         if stored_outcome.is_ok() && report.listings == total {
             // While the index thread finishes, give the planner its statistics.
@@ -283,19 +282,21 @@ impl Hub {
                 Err(error) => stored_outcome = Err(error),
             }
         }
-        // Sending may wait for the index thread to catch up: off the runtime.
-        let index_outcome = tokio::task::spawn_blocking(move || {
+        // Sending may wait for the index thread to catch up, and the generator may be
+        // finishing a chunk: wait for both off the runtime.
+        let (generated, index_outcome) = tokio::task::spawn_blocking(move || {
             if let Some(checkpoint) = commit_with {
                 let _ = index_sender.send(IndexWork::Commit(checkpoint));
             }
             drop(index_sender);
-            indexer.join()
+            (generator.join(), indexer.join())
         })
         .await
         .map_err(|error| Error::internal("index task failed", error))?;
+        // The index thread's own failure first: it explains a failed hand-over.
+        let committed = index_outcome.map_err(|_| stage_failed("the index thread panicked"))??;
         stored_outcome?;
         generated.map_err(|_| stage_failed("the generator thread panicked"))?;
-        let committed = index_outcome.map_err(|_| stage_failed("the index thread panicked"))??;
         if report.listings != total {
             return Err(stage_failed("the generator stopped early"));
         }

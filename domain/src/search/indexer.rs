@@ -23,7 +23,7 @@ const BATCH: u64 = 1_000;
 const LOAD_CHUNK: usize = 500;
 /// The checkpoint written while a rebuild is under way: a crash mid-rebuild leaves it,
 /// and the next start sees an unfinished rebuild rather than a complete index.
-pub(crate) const REBUILD_IN_PROGRESS: i64 = -1;
+const REBUILD_IN_PROGRESS: i64 = -1;
 /// The longest wait between failed indexing attempts: once disk space is back,
 /// indexing resumes within about this long.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
