@@ -53,6 +53,10 @@ pub const FACET_VALUES: usize = 20;
 
 /// Writer memory budget, shared by its threads (tantivy wants at least 15 MB each).
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// The budget for bulk loads ([`SearchIndex::add_new`]): segments grow about twenty
+/// times larger before they are flushed, so a million listings leave few segments to
+/// merge while loading.
+const BULK_WRITER_MEMORY_BYTES: usize = 1_000_000_000;
 const WRITER_THREADS: usize = 2;
 
 /// Why a search could not run.
@@ -92,8 +96,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     /// Created on first write and dropped after any failed write: tantivy's writer is
     /// unusable after a failed commit, and holding it only while needed keeps the lock
-    /// file free for read-only use.
-    writer: Mutex<Option<IndexWriter>>,
+    /// file free for read-only use. Kept with the memory budget it was made with.
+    writer: Mutex<Option<(IndexWriter, usize)>>,
     fields: Fields,
     analyzers: Analyzers,
     /// The payload of the last commit, mirrored to avoid reading `meta.json` per call.
@@ -141,6 +145,77 @@ fn parse_checkpoint(payload: Option<&str>) -> Result<Option<i64>, String> {
             .parse()
             .map(Some)
             .map_err(|_| format!("commit payload {text:?} is not a checkpoint")),
+    }
+}
+
+/// A bulk load in progress (see [`SearchIndex::bulk_load`]): holds the index's writer.
+pub struct BulkLoad<'a> {
+    index: &'a SearchIndex,
+    writer: MutexGuard<'a, Option<(IndexWriter, usize)>>,
+    analyzers: Analyzers,
+    committed: bool,
+}
+
+impl std::fmt::Debug for BulkLoad<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkLoad").finish_non_exhaustive()
+    }
+}
+
+impl BulkLoad<'_> {
+    /// Adds listings the index does not hold yet. After an error the load is over:
+    /// drop it (nothing it added is kept).
+    pub fn add(&mut self, documents: &[ListingDocument]) -> Result<(), IndexError> {
+        let Some((writer, _)) = self.writer.as_mut() else {
+            return Err(IndexError(
+                "the bulk load failed earlier and holds no writer".to_owned(),
+            ));
+        };
+        for listing in documents {
+            let added =
+                writer.add_document(self.index.fields.document(listing, &mut self.analyzers));
+            if let Err(error) = added {
+                *self.writer = None;
+                return Err(index_error("cannot add a listing to the index")(error));
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits everything added, with `checkpoint` as the commit payload, and makes it
+    /// searchable.
+    pub fn commit(mut self, checkpoint: i64) -> Result<(), IndexError> {
+        let Some((writer, _)) = self.writer.as_mut() else {
+            return Err(IndexError(
+                "the bulk load failed earlier and holds no writer".to_owned(),
+            ));
+        };
+        let committed = writer
+            .prepare_commit()
+            .and_then(|mut prepared| {
+                prepared.set_payload(&checkpoint.to_string());
+                prepared.commit()
+            })
+            .map_err(index_error("cannot commit the index"));
+        if let Err(error) = committed {
+            *self.writer = None;
+            return Err(error);
+        }
+        self.committed = true;
+        *lock(&self.index.checkpoint) = Some(checkpoint);
+        self.index
+            .reader
+            .reload()
+            .map_err(index_error("cannot reload the index after a commit"))
+    }
+}
+
+impl Drop for BulkLoad<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Dropping the writer discards what it added and not committed.
+            *self.writer = None;
+        }
     }
 }
 
@@ -241,6 +316,35 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Starts a bulk load: listings are added with [`BulkLoad::add`] as they come and
+    /// become visible together with their checkpoint at [`BulkLoad::commit`]. The writer
+    /// has a large memory budget and nothing is deleted per listing, so a million
+    /// listings make a few big segments rather than many small ones to merge; the
+    /// loader must know the index does not hold them (empty it with
+    /// [`SearchIndex::reset`] first). Other writes wait until the load is committed or
+    /// dropped; dropping it uncommitted discards everything it added.
+    pub fn bulk_load(&self) -> Result<BulkLoad<'_>, IndexError> {
+        let mut guard = lock(&self.writer);
+        if guard
+            .as_ref()
+            .is_none_or(|(_, budget)| *budget != BULK_WRITER_MEMORY_BYTES)
+        {
+            // Any writer held has nothing uncommitted: every other write commits.
+            *guard = None;
+            let writer = self
+                .index
+                .writer_with_num_threads(WRITER_THREADS, BULK_WRITER_MEMORY_BYTES)
+                .map_err(index_error("cannot open the index for writing"))?;
+            *guard = Some((writer, BULK_WRITER_MEMORY_BYTES));
+        }
+        Ok(BulkLoad {
+            index: self,
+            writer: guard,
+            analyzers: self.analyzers.clone(),
+            committed: false,
+        })
+    }
+
     /// Removes every document and the checkpoint (before a rebuild).
     pub fn reset(&self) -> Result<(), IndexError> {
         self.write("", |writer, _, _| {
@@ -260,16 +364,30 @@ impl SearchIndex {
         payload: &str,
         changes: impl FnOnce(&mut IndexWriter, &Fields, &mut Analyzers) -> Result<(), IndexError>,
     ) -> Result<(), IndexError> {
+        self.write_with(WRITER_MEMORY_BYTES, payload, changes)
+    }
+
+    /// [`SearchIndex::write`] with a writer of `memory_bytes`: one made with another
+    /// budget (a bulk load's) is replaced; it holds nothing uncommitted, since every
+    /// write commits and an uncommitted bulk load drops its writer.
+    fn write_with(
+        &self,
+        memory_bytes: usize,
+        payload: &str,
+        changes: impl FnOnce(&mut IndexWriter, &Fields, &mut Analyzers) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
         let mut guard = lock(&self.writer);
         let result = (|| {
             let writer = match guard.take() {
-                Some(writer) => writer,
-                None => self
-                    .index
-                    .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)
-                    .map_err(index_error("cannot open the index for writing"))?,
+                Some((writer, budget)) if budget == memory_bytes => writer,
+                other => {
+                    drop(other);
+                    self.index
+                        .writer_with_num_threads(WRITER_THREADS, memory_bytes)
+                        .map_err(index_error("cannot open the index for writing"))?
+                }
             };
-            let writer = guard.insert(writer);
+            let (writer, _) = guard.insert((writer, memory_bytes));
             let mut analyzers = self.analyzers.clone();
             changes(writer, &self.fields, &mut analyzers)?;
             let mut prepared = writer
@@ -301,16 +419,17 @@ impl SearchIndex {
         let mut guard = lock(&self.writer);
         let result = (|| {
             // Let merges already running finish, so ours does not race them.
-            if let Some(writer) = guard.take() {
+            if let Some((writer, _)) = guard.take() {
                 writer
                     .wait_merging_threads()
                     .map_err(index_error("cannot finish pending merges"))?;
             }
-            let writer = guard.insert(
+            let (writer, _) = guard.insert((
                 self.index
                     .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)
                     .map_err(index_error("cannot open the index for writing"))?,
-            );
+                WRITER_MEMORY_BYTES,
+            ));
             let deleted: u64 = self
                 .reader
                 .searcher()

@@ -994,6 +994,51 @@ fn persists_checkpoint_and_documents_across_reopen() -> TestResult {
 }
 
 #[test]
+fn a_bulk_load_is_seen_only_once_committed_and_persists_with_its_checkpoint() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let catalogue = catalogue();
+    let (first, rest) = catalogue.split_at(catalogue.len() / 2);
+    {
+        let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+        let mut load = index.bulk_load()?;
+        load.add(first)?;
+        load.add(rest)?;
+        // Nothing is searchable, and the checkpoint is unchanged, before the commit.
+        assert_eq!(index.checkpoint(), None);
+        assert!(index.indexed_ids()?.is_empty());
+        load.commit(99)?;
+        assert_eq!(index.checkpoint(), Some(99));
+        assert_eq!(index.indexed_ids()?.len(), catalogue.len());
+        assert_eq!(search_ids(&index, "microscopy "), vec!["sem"]);
+        // Ordinary writes work after a bulk load.
+        index.apply(&[], &["sem".to_string()], 100)?;
+    }
+    let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+    assert_eq!(index.checkpoint(), Some(100));
+    assert_eq!(index.indexed_ids()?.len(), catalogue.len() - 1);
+    Ok(())
+}
+
+#[test]
+fn a_bulk_load_dropped_before_its_commit_leaves_the_index_as_it_was() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+    index.apply(&catalogue()[..1], &[], 5)?;
+    {
+        let mut load = index.bulk_load()?;
+        load.add(&catalogue()[1..])?;
+    }
+    assert_eq!(index.checkpoint(), Some(5));
+    assert_eq!(index.indexed_ids()?.len(), 1);
+    index.apply(&catalogue()[1..2], &[], 6)?;
+    drop(index);
+    let (index, _) = SearchIndex::open_in_dir(dir.path())?;
+    assert_eq!(index.checkpoint(), Some(6));
+    assert_eq!(index.indexed_ids()?.len(), 2);
+    Ok(())
+}
+
+#[test]
 fn corrupt_index_is_replaced_and_reported() -> TestResult {
     let dir = tempfile::tempdir()?;
     {

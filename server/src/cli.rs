@@ -1,4 +1,5 @@
-//! The `ponte` command line: `serve`, `migrate`, `reindex`, `import`, `user`, `corpus`.
+//! The `ponte` command line: `serve`, `migrate`, `reindex`, `import`, `user`,
+//! `eval-search`, `corpus`.
 //! Parses settings (defaults → TOML file → `PONTE_*` environment → flags) and calls the
 //! library.
 
@@ -10,7 +11,7 @@ use domain::{Hub, HubOptions};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Ponte: the regional one-stop shop where universities, research centres, incubators
 /// and technical-service providers list expertise, facilities and space, and small
@@ -132,6 +133,21 @@ enum CorpusCommand {
         /// Print saved searches instead of listings.
         #[arg(long)]
         saved_searches: bool,
+    },
+    /// Fill an empty marketplace with the corpus: its first listings, published, and
+    /// their organisations, written to the database in batches and to the search index
+    /// in the data directory in one pass (stop the server first). Refuses a database
+    /// that already holds listings; an interrupted load is started again on an empty one.
+    Load {
+        /// Corpus size: 10k, 100k or 1m (listings).
+        #[arg(long, value_parser = CorpusSize::parse)]
+        size: CorpusSize,
+        /// The seed the corpus is generated from.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Load only this many listings (the first ones). [default: all of the size]
+        #[arg(long)]
+        count: Option<u64>,
     },
 }
 
@@ -486,7 +502,17 @@ async fn execute(cli: Cli) -> Result<(), app::BoxError> {
             result
         }
         Command::EvalSearch(args) => eval_search(args),
-        Command::Corpus(command) => corpus_command(command),
+        Command::Corpus(CorpusCommand::Load { size, seed, count }) => {
+            let settings = settings(&cli, None)?;
+            corpus_load(&settings, *size, *seed, *count).await
+        }
+        Command::Corpus(CorpusCommand::Sample {
+            size,
+            seed,
+            count,
+            from,
+            saved_searches,
+        }) => corpus_sample(*size, *seed, *count, *from, *saved_searches),
     }
 }
 
@@ -547,20 +573,76 @@ fn eval_search(args: &EvalSearchArgs) -> Result<(), app::BoxError> {
     println!("{}", production.summary_json());
     Ok(())
 }
-fn corpus_command(command: &CorpusCommand) -> Result<(), app::BoxError> {
-    let CorpusCommand::Sample {
+/// `ponte corpus load`: progress on standard error (a bar on a terminal, a line every
+/// few seconds otherwise), the summary on standard output.
+async fn corpus_load(
+    settings: &Settings,
+    size: CorpusSize,
+    seed: u64,
+    count: Option<u64>,
+) -> Result<(), app::BoxError> {
+    let hub = open_hub(settings).await?;
+    let options = domain::corpus::LoadOptions {
         size,
         seed,
         count,
-        from,
-        saved_searches,
-    } = command;
-    let (what, available) = if *saved_searches {
+        index_dir: settings.data_dir.join("index"),
+    };
+    let started = Instant::now();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} listings stored, {msg} indexed ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut last_line = Instant::now();
+    let mut progress = |step: domain::corpus::LoadProgress| {
+        bar.set_length(step.total);
+        bar.set_position(step.stored);
+        bar.set_message(step.indexed.to_string());
+        if bar.is_hidden() && last_line.elapsed() >= Duration::from_secs(5) {
+            last_line = Instant::now();
+            let seconds = started.elapsed().as_secs_f64().max(1e-9);
+            eprintln!(
+                "{}/{} listings stored, {} indexed, {:.0} listings/s",
+                step.stored,
+                step.total,
+                step.indexed,
+                step.stored as f64 / seconds
+            );
+        }
+    };
+    let result = hub.load_corpus(&options, &mut progress).await;
+    bar.finish_and_clear();
+    // The operator should see why a load failed, not only the generic message.
+    let report = result.map_err(|error| error.cause_chain())?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "loaded {} listings and {} organisations of the {size} corpus (seed {seed}) into the {} database and the search index in {seconds:.1} s ({:.0} listings/s); index checkpoint {}",
+        report.listings,
+        report.organisations,
+        hub.backend_name(),
+        report.listings as f64 / seconds.max(1e-9),
+        report.checkpoint,
+    );
+    hub.close().await?;
+    Ok(())
+}
+
+fn corpus_sample(
+    size: CorpusSize,
+    seed: u64,
+    count: u64,
+    from: u64,
+    saved_searches: bool,
+) -> Result<(), app::BoxError> {
+    let (what, available) = if saved_searches {
         ("saved searches", size.saved_searches())
     } else {
         ("listings", size.listings())
     };
-    let end = from.saturating_add(*count);
+    let end = from.saturating_add(count);
     if end > available {
         return Err(format!(
             "the {size} corpus has {available} {what}; --from {from} --count {count} asks for up to index {}",
@@ -568,10 +650,10 @@ fn corpus_command(command: &CorpusCommand) -> Result<(), app::BoxError> {
         )
         .into());
     }
-    let corpus = Corpus::new(*seed);
+    let corpus = Corpus::new(seed);
     let mut out = std::io::stdout().lock();
-    for index in *from..end {
-        let line = if *saved_searches {
+    for index in from..end {
+        let line = if saved_searches {
             serde_json::json!({ "index": index, "search": corpus.saved_search(index).to_json() })
         } else {
             let listing = corpus.listing(index);

@@ -16,31 +16,9 @@ use domain::search::index_request_for_people;
 use search_index::SearchIndex;
 use search_index::yardstick::PlainBm25;
 use std::time::{Duration, Instant};
-use tests::bench::percentile;
+use tests::bench::{SEED, ms, percentile, query_mix, resident_megabytes};
 
-const SEED: u64 = 42;
 const BATCH: u64 = 20_000;
-/// Saved searches used as queries start here, away from those a percolator bench
-/// would load first.
-const FIRST_QUERY: u64 = 5_000_000;
-
-fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1_000.0)
-}
-
-fn resident_megabytes() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
 
 fn report(name: &str, mut times: Vec<Duration>, found: u64) {
     times.sort();
@@ -59,14 +37,9 @@ fn report(name: &str, mut times: Vec<Duration>, found: u64) {
 
 #[allow(clippy::expect_used)]
 fn main() {
-    let size = std::env::var("PONTE_BENCH_SIZE")
-        .ok()
-        .map(|text| CorpusSize::parse(&text).expect("PONTE_BENCH_SIZE: 10k, 100k or 1m"))
-        .unwrap_or(CorpusSize::Medium100k);
-    let queries: u64 = std::env::var("PONTE_BENCH_QUERIES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(2_000);
+    let size = tests::bench::size_from_env(CorpusSize::Medium100k).expect("a corpus size");
+    let queries =
+        tests::bench::number_from_env("PONTE_BENCH_QUERIES", 2_000).expect("a number of queries");
     let corpus = Corpus::new(SEED);
     let listings = size.listings();
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -109,16 +82,10 @@ fn main() {
         resident_megabytes()
     );
 
-    let mix: Vec<_> = (FIRST_QUERY..FIRST_QUERY + queries)
-        .map(|i| corpus.saved_search(i).search)
-        .collect();
+    let mix = query_mix(&corpus, queries);
     let requests: Vec<_> = mix
         .iter()
-        .filter_map(|query| {
-            let mut query = query.clone();
-            query.limit = Some(20);
-            index_request_for_people(&query).ok()
-        })
+        .filter_map(|query| index_request_for_people(query).ok())
         .collect();
     let texts: Vec<String> = mix
         .iter()

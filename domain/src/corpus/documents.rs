@@ -64,7 +64,7 @@ impl Corpus {
                 .kind
                 .map(|k| k.as_str().to_owned())
                 .unwrap_or_default(),
-            verified: listing.organisation.is_multiple_of(3),
+            verified: Corpus::organisation_verified(listing.organisation),
             country: fields.country.clone().unwrap_or_default(),
             region: fields.region.clone(),
             city: fields.city.clone(),

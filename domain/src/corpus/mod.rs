@@ -7,12 +7,13 @@
 //! A golden checksum test pins the output; change it only on purpose.
 //!
 //! The items are the domain's own write models (`NewOrganisation`, `ListingFields`,
-//! `SearchQuery`) and pass the same validation the API applies. This module only
-//! generates: loading them into a database or index, and timing anything, belong to
-//! the benchmarks that use it.
+//! `SearchQuery`) and pass the same validation the API applies. This module generates;
+//! `loader` fills an empty marketplace with them (`ponte corpus load`), and timing
+//! anything belongs to the benchmarks.
 
 mod documents;
 mod json;
+mod loader;
 mod random;
 mod text;
 mod words;
@@ -23,6 +24,7 @@ mod tests;
 use crate::model::*;
 use crate::search::SearchQuery;
 pub use json::organisation_json;
+pub use loader::{LoadOptions, LoadProgress, LoadReport};
 use random::{Stream, Zipf, ZipfExponent};
 use std::sync::LazyLock;
 use words::{City, Phrase};
@@ -224,6 +226,12 @@ impl Corpus {
 
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Whether organisation `index` counts as verified by a broker: every third one, so
+    /// searches filtered on verification find some of everything.
+    pub fn organisation_verified(index: u64) -> bool {
+        index.is_multiple_of(3)
     }
 
     fn stream(&self, tag: u64, index: u64) -> Stream {

@@ -450,14 +450,18 @@ pub(crate) fn validate_fields(
 
 /// What publishing needs beyond a valid draft: something to read and to find it by.
 fn check_publishable(view: &ListingView) -> Result<()> {
-    if view.summary.is_empty() && view.description.is_empty() {
+    check_publishable_parts(&view.summary, &view.description, &view.topics)
+}
+
+fn check_publishable_parts(summary: &str, description: &str, topics: &[Topic]) -> Result<()> {
+    if summary.is_empty() && description.is_empty() {
         return Err(Error::invalid(
             "description",
             "listing_incomplete",
             "add a summary or a description before publishing",
         ));
     }
-    if view.topics.is_empty() {
+    if topics.is_empty() {
         return Err(Error::invalid(
             "topics",
             "listing_incomplete",
@@ -998,4 +1002,68 @@ async fn insert_listing<C: ConnectionTrait>(
     }
     .insert(db)
     .await?)
+}
+
+/// A new published listing for the batched write path: checked exactly as
+/// `import_listing` checks a listing it publishes (every field's validation, then what
+/// publishing asks), and returned both as the row to insert and as the view the index
+/// document is made from, so nothing is parsed back from JSON.
+pub(super) fn published_listing(
+    organisation: &organisation::Model,
+    kind: ListingKind,
+    fields: &ListingFields,
+    at: DateTime<Utc>,
+) -> Result<(listing::Model, ListingView)> {
+    let valid = validate_fields(kind, fields, None, organisation)?;
+    check_publishable_parts(&valid.summary, &valid.description, &valid.topics)?;
+    let expires_at = valid
+        .expires_at
+        .unwrap_or(at + chrono::Duration::days(LISTING_LIFETIME_DAYS));
+    let row = listing::Model {
+        id: new_id(),
+        organisation_id: organisation.id.clone(),
+        kind: kind.as_str().to_owned(),
+        title: valid.title,
+        language: valid.language,
+        summary: valid.summary,
+        description: valid.description,
+        topics: to_json(&valid.topics)?,
+        details: details_json(&valid.details)?,
+        country: valid.location.country.clone(),
+        region: valid.location.region.clone(),
+        nuts_code: valid.location.nuts_code.clone(),
+        city: valid.location.city.clone(),
+        latitude: valid.location.latitude,
+        longitude: valid.location.longitude,
+        status: ListingStatus::Published.as_str().to_owned(),
+        generated_example: false,
+        source_ref: None,
+        expires_at,
+        published_at: Some(at),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    let view = ListingView {
+        id: row.id.clone(),
+        organisation_id: row.organisation_id.clone(),
+        organisation_name: organisation.name.clone(),
+        organisation_verified: organisation.verified,
+        kind,
+        title: row.title.clone(),
+        language: row.language.clone(),
+        summary: row.summary.clone(),
+        description: row.description.clone(),
+        topics: valid.topics,
+        location: valid.location,
+        details: valid.details,
+        status: ListingStatus::Published,
+        generated_example: false,
+        expires_at,
+        published_at: Some(at),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    Ok((row, view))
 }

@@ -3,6 +3,7 @@
 //! also appends to the `change_log` outbox.
 
 mod accounts;
+mod batch;
 mod bulk;
 mod listings;
 mod organisations;
@@ -19,6 +20,7 @@ use sea_orm::{
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use batch::BatchWrite;
 pub use listings::ImportListing;
 pub(crate) use listings::listing_view;
 /// The checks creating a listing or an organisation applies, for tests elsewhere in the
@@ -312,10 +314,7 @@ pub(crate) async fn append_change(
     entity_id: &str,
     change: Change,
 ) -> Result<()> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(72046853)")
-            .await?;
-    }
+    serialise_change_log_appends(txn).await?;
     change_log::ActiveModel {
         entity: Set(entity.to_owned()),
         entity_id: Set(entity_id.to_owned()),
@@ -325,6 +324,16 @@ pub(crate) async fn append_change(
     }
     .insert(txn)
     .await?;
+    Ok(())
+}
+
+/// On PostgreSQL, takes the transaction-scoped lock that makes `change_log` sequence
+/// order commit order (see [`append_change`]); SQLite needs nothing.
+async fn serialise_change_log_appends(txn: &DatabaseTransaction) -> Result<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(72046853)")
+            .await?;
+    }
     Ok(())
 }
 
