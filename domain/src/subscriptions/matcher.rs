@@ -19,7 +19,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use search_index::percolator::Percolator;
+use search_index::percolator::{Percolator, WordStatistics};
 use search_index::{ListingDocument, SearchIndex, SearchRequest};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{PoisonError, RwLock};
@@ -43,6 +43,9 @@ pub trait SavedSearchMatcher: Send + Sync {
     fn matching(&self, listing: &ListingDocument) -> Result<Vec<String>>;
     /// How many saved searches it holds.
     fn len(&self) -> usize;
+    /// How common words are among the listings, for matchers that organise saved
+    /// searches by their rarest words; others ignore it.
+    fn use_word_statistics(&self, _statistics: WordStatistics) {}
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -100,8 +103,8 @@ impl SavedSearchMatcher for StraightforwardMatcher {
     }
 }
 
-/// The percolator (saved searches filed under anchor words, candidates verified by
-/// search itself): the production matcher, giving the straightforward matcher's answers.
+/// The percolator (saved searches filed under anchor words, candidates verified
+/// exactly): the production matcher, giving the straightforward matcher's answers.
 #[derive(Default)]
 pub struct PercolatorMatcher {
     // A read-write lock: matching only reads and may run on several blocking threads at
@@ -122,6 +125,13 @@ impl SavedSearchMatcher for PercolatorMatcher {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(id);
+    }
+
+    fn use_word_statistics(&self, statistics: WordStatistics) {
+        self.percolator
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .use_word_statistics(statistics);
     }
 
     fn len(&self) -> usize {
@@ -185,6 +195,23 @@ impl Hub {
     pub async fn load_saved_searches(&self) -> Result<usize> {
         self.matcher_checkpoint().await?;
         let matcher = self.matcher();
+        if let Some(index) = self.search_index() {
+            // Before the saved searches go in, so that each is filed once, under its
+            // rarest words. Matching stays exact without them, only slower.
+            let statistics = tokio::task::spawn_blocking(move || index.word_statistics()).await;
+            match statistics {
+                Ok(Ok(statistics)) => {
+                    tracing::info!(
+                        listings = statistics.listings(),
+                        words = statistics.words(),
+                        "word statistics for saved-search matching"
+                    );
+                    matcher.use_word_statistics(statistics);
+                }
+                Ok(Err(error)) => tracing::warn!(%error, "no word statistics for matching"),
+                Err(error) => tracing::warn!(%error, "no word statistics for matching"),
+            }
+        }
         let rows = subscription::Entity::find()
             .filter(subscription::Column::Frequency.ne(Frequency::Paused.as_str()))
             .all(self.db())

@@ -15,8 +15,9 @@
 //!
 //! It deliberately does not decide matches: candidates are verified exactly.
 
-use super::verify::{CITY, COUNTRY, KIND, Node, Plan, REGION, Vocabulary};
-use crate::analysis::{Analyzers, known_language};
+use super::NumberMap;
+use super::verify::{CITY, COUNTRY, KIND, ListingFacts, Node, Plan, REGION, Vocabulary};
+use crate::analysis::Analyzers;
 use crate::model::ListingDocument;
 
 /// Namespaces keep a word, a typo neighbour of each budget and a filter value apart, so
@@ -63,6 +64,10 @@ pub(crate) fn filter_key(filter: &str, value: &str) -> u64 {
 /// characters, in the namespace of that budget.
 pub(crate) fn deletion_keys(word: &str, deletions: u8, out: &mut Vec<u64>) {
     let chars: Vec<char> = word.chars().collect();
+    deletion_keys_of_chars(&chars, deletions, out);
+}
+
+fn deletion_keys_of_chars(chars: &[char], deletions: u8, out: &mut Vec<u64>) {
     let n = chars.len();
     let namespace = TYPO[usize::from(deletions.min(2))];
     let without = |skip_a: usize, skip_b: usize| {
@@ -102,14 +107,18 @@ pub(crate) enum Anchors {
 /// The anchors of a compiled saved search: the cheapest required clause of its query,
 /// or (when its query requires no word) its most selective filter. A saved search
 /// search would refuse never matches and is filed under nothing.
-pub(crate) fn anchors_of(plan: Option<&Plan>, vocabulary: &Vocabulary) -> Anchors {
+pub(crate) fn anchors_of(
+    plan: Option<&Plan>,
+    vocabulary: &Vocabulary,
+    statistics: &WordStatistics,
+) -> Anchors {
     let Some(plan) = plan else {
         return Anchors::Always;
     };
     let Plan::Tree { text, filters } = plan else {
         return Anchors::Keys(Vec::new());
     };
-    if let Some(mut keys) = node_keys(text, vocabulary) {
+    if let Some((mut keys, _)) = node_keys(text, vocabulary, statistics) {
         keys.sort_unstable();
         keys.dedup();
         return Anchors::Keys(keys);
@@ -129,90 +138,149 @@ pub(crate) fn anchors_of(plan: Option<&Plan>, vocabulary: &Vocabulary) -> Anchor
     Anchors::Always
 }
 
-/// Keys one of which every listing matching `node` has; `None` when it can match
-/// without any (match-all, or a completion, which could be any longer word).
-fn node_keys(node: &Node, vocabulary: &Vocabulary) -> Option<Vec<u64>> {
+/// A key that no statistics cover still costs a little, so that among clauses of
+/// equally rare words the one with fewer keys wins.
+const KEY_COST: f64 = 1e-7;
+
+/// Keys one of which every listing matching `node` has, and the expected share of
+/// listings they select; `None` when it can match without any (match-all, or a
+/// completion, which could be any longer word).
+fn node_keys(
+    node: &Node,
+    vocabulary: &Vocabulary,
+    statistics: &WordStatistics,
+) -> Option<(Vec<u64>, f64)> {
     match node {
         Node::All | Node::Prefix { .. } => None,
-        Node::Nothing => Some(Vec::new()),
-        Node::Words { words, .. } => Some(
-            words
-                .first()
-                .map(|(_, word)| word_key(vocabulary.word(*word)))
-                .into_iter()
-                .collect(),
-        ),
+        Node::Nothing => Some((Vec::new(), 0.0)),
+        // Every word of a phrase is in a listing that has the phrase: the rarest will do.
+        Node::Words { words, .. } => words
+            .iter()
+            .map(|(_, word)| {
+                let key = word_key(vocabulary.word(*word));
+                (vec![key], statistics.share(key) + KEY_COST)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1)),
         Node::Typo { word, budget } => {
             let mut keys = Vec::new();
             deletion_keys(vocabulary.word(*word), *budget, &mut keys);
-            Some(keys)
+            // Listings holding the word itself carry all its deletion keys; its true
+            // typo neighbours are rarer still.
+            let cost =
+                statistics.share(word_key(vocabulary.word(*word))) + KEY_COST * keys.len() as f64;
+            Some((keys, cost))
         }
         Node::Any(nodes) => {
             let mut keys = Vec::new();
+            let mut cost = 0.0;
             for node in nodes.iter() {
-                keys.extend(node_keys(node, vocabulary)?);
+                let (node_keys, node_cost) = node_keys(node, vocabulary, statistics)?;
+                keys.extend(node_keys);
+                cost += node_cost;
             }
             keys.sort_unstable();
             keys.dedup();
-            Some(keys)
+            Some((keys, cost))
         }
         Node::And { must, .. } => must
             .iter()
-            .filter_map(|node| node_keys(node, vocabulary))
-            .min_by_key(Vec::len),
+            .filter_map(|node| node_keys(node, vocabulary, statistics))
+            .min_by(|a, b| a.1.total_cmp(&b.1)),
     }
 }
 
-/// Every key a listing offers: its neutral words, its stems in its own language, the
-/// deletion neighbourhoods of its words and its filter values.
-pub(crate) fn listing_keys(listing: &ListingDocument, analyzers: &mut Analyzers) -> Vec<u64> {
+/// How common words are among listings (neutral words and stems alike), to file each
+/// saved search under its rarest required clause. Rare words are left out: a word
+/// without a count is taken as rare.
+#[derive(Debug, Clone, Default)]
+pub struct WordStatistics {
+    listings: u64,
+    counts: NumberMap<u64, u32>,
+}
+
+impl WordStatistics {
+    /// Counts over sample listings, each word once per listing.
+    pub fn from_listings<'a>(listings: impl IntoIterator<Item = &'a ListingDocument>) -> Self {
+        let mut analyzers = Analyzers::new();
+        let vocabulary = Vocabulary::default();
+        let mut statistics = WordStatistics::default();
+        for listing in listings {
+            let facts = ListingFacts::new(listing, &mut analyzers, &vocabulary);
+            let mut keys: Vec<u64> = facts
+                .neutral_words
+                .iter()
+                .map(|word| hash_chars(WORD, word.iter().copied()))
+                .chain(facts.stem_words.iter().map(|stem| word_key(stem)))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
+                *statistics.counts.entry(key).or_default() += 1;
+            }
+            statistics.listings += 1;
+        }
+        statistics
+    }
+
+    /// Counts of `documents` listings, keeping words in at least `at_least` of them.
+    pub(crate) fn from_counts(
+        documents: u64,
+        at_least: u64,
+        counts: impl IntoIterator<Item = (String, u64)>,
+    ) -> Self {
+        let mut statistics = WordStatistics {
+            listings: documents,
+            counts: NumberMap::default(),
+        };
+        for (word, count) in counts {
+            if count >= at_least {
+                let count = u32::try_from(count).unwrap_or(u32::MAX);
+                let entry = statistics.counts.entry(word_key(&word)).or_default();
+                *entry = entry.saturating_add(count);
+            }
+        }
+        statistics
+    }
+
+    /// Listings the statistics were taken over.
+    pub fn listings(&self) -> u64 {
+        self.listings
+    }
+
+    /// Words counted.
+    pub fn words(&self) -> usize {
+        self.counts.len()
+    }
+
+    fn share(&self, key: u64) -> f64 {
+        match self.counts.get(&key) {
+            Some(count) if self.listings > 0 => f64::from(*count) / self.listings as f64,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Every key a listing offers: its neutral words, its stems, the deletion
+/// neighbourhoods of its words and its filter values.
+pub(crate) fn listing_keys(facts: &ListingFacts) -> Vec<u64> {
     let mut keys = Vec::new();
-    let texts = [
-        listing.title.as_str(),
-        listing.summary.as_str(),
-        listing.description.as_str(),
-        listing.organisation_name.as_str(),
-    ]
-    .into_iter()
-    .chain(listing.topics.iter().map(String::as_str))
-    .chain(listing.techniques.iter().map(String::as_str));
-    let mut words: Vec<String> = Vec::new();
-    for text in texts.clone() {
-        words.extend(analyzers.neutral_tokens(text).into_iter().map(|t| t.text));
-    }
-    words.sort_unstable();
-    words.dedup();
-    for word in &words {
-        keys.push(word_key(word));
-        let length = word.chars().count();
+    for word in &facts.neutral_words {
+        keys.push(hash_chars(WORD, word.iter().copied()));
         for budget in [1u8, 2] {
-            if length >= SHORTEST_FOR_BUDGET[usize::from(budget)] {
-                deletion_keys(word, budget, &mut keys);
+            if word.len() >= SHORTEST_FOR_BUDGET[usize::from(budget)] {
+                deletion_keys_of_chars(word, budget, &mut keys);
             }
         }
     }
-    if let Some(language) = known_language(&listing.language) {
-        for text in texts {
-            for token in analyzers
-                .language_tokens(language, text)
-                .unwrap_or_default()
-            {
-                keys.push(word_key(&token.text));
-            }
-        }
-    }
-    let filters = [
-        ("kind", Some(&listing.kind)),
-        ("country", Some(&listing.country)),
-        ("region", listing.region.as_ref()),
-        ("city", listing.city.as_ref()),
-    ];
-    for (name, value) in filters {
-        if let Some(value) = value {
-            let normalised = analyzers.keyword(value);
-            if !normalised.is_empty() {
-                keys.push(filter_key(name, &normalised));
-            }
+    keys.extend(facts.stem_words.iter().map(|stem| word_key(stem)));
+    for (name, position) in [
+        ("kind", KIND),
+        ("country", COUNTRY),
+        ("region", REGION),
+        ("city", CITY),
+    ] {
+        for value in facts.keywords.get(position).into_iter().flatten() {
+            keys.push(filter_key(name, value));
         }
     }
     keys.sort_unstable();

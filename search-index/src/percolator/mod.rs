@@ -18,9 +18,42 @@ mod verify;
 use crate::analysis::Analyzers;
 use crate::model::{ListingDocument, SearchRequest};
 use crate::{IndexError, SearchIndex};
+pub use anchors::WordStatistics;
 use anchors::{Anchors, anchors_of, listing_keys};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes integers with a rotate and a multiplication. The keys here are word numbers
+/// the percolator hands out and anchor keys that are already well-mixed 64-bit hashes:
+/// SipHash's strength buys nothing for them and cost a third of matching time.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct NumberHasher(u64);
+
+const NUMBER_HASH_FACTOR: u64 = 0x517c_c1b7_2722_0a95;
+
+impl Hasher for NumberHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(NUMBER_HASH_FACTOR);
+    }
+}
+
+/// A map keyed by numbers (see [`NumberHasher`]).
+pub(crate) type NumberMap<K, V> = HashMap<K, V, BuildHasherDefault<NumberHasher>>;
 use verify::{ListingFacts, Plan, Verifier, Vocabulary};
 
 /// What matching one listing found, with the work it took (for benchmarks and logs).
@@ -61,11 +94,12 @@ pub struct Percolator {
     slots: Vec<Option<Stored>>,
     free: Vec<u32>,
     slot_of: HashMap<String, u32>,
-    by_key: HashMap<u64, Vec<u32>>,
+    by_key: NumberMap<u64, Vec<u32>>,
     /// Saved searches verified against every listing.
     always: Vec<u32>,
     analyzers: Analyzers,
     vocabulary: Vocabulary,
+    statistics: WordStatistics,
 }
 
 impl std::fmt::Debug for Percolator {
@@ -94,10 +128,11 @@ impl Percolator {
             slots: Vec::new(),
             free: Vec::new(),
             slot_of: HashMap::new(),
-            by_key: HashMap::new(),
+            by_key: NumberMap::default(),
             always: Vec::new(),
             analyzers: Analyzers::new(),
             vocabulary: Vocabulary::default(),
+            statistics: WordStatistics::default(),
         }
     }
 
@@ -107,6 +142,26 @@ impl Percolator {
 
     pub fn is_empty(&self) -> bool {
         self.slot_of.is_empty()
+    }
+
+    /// Chooses anchors by how common words are among listings from now on, and files
+    /// every saved search already held again under its rarest clause.
+    pub fn use_word_statistics(&mut self, statistics: WordStatistics) {
+        self.statistics = statistics;
+        self.by_key.clear();
+        self.always.clear();
+        for (slot, stored) in self.slots.iter().enumerate() {
+            let Some(stored) = stored else { continue };
+            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            match anchors_of(stored.check.plan(), &self.vocabulary, &self.statistics) {
+                Anchors::Keys(keys) => {
+                    for key in keys {
+                        self.by_key.entry(key).or_default().push(slot);
+                    }
+                }
+                Anchors::Always => self.always.push(slot),
+            }
+        }
     }
 
     /// Adds a saved search, or replaces the one with the same id.
@@ -121,7 +176,7 @@ impl Percolator {
         } else {
             Check::Search(Box::new(request))
         };
-        let anchors = anchors_of(check.plan(), &self.vocabulary);
+        let anchors = anchors_of(check.plan(), &self.vocabulary, &self.statistics);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -158,7 +213,7 @@ impl Percolator {
         // Anchors are a pure function of the compiled search (the vocabulary only
         // grows, so its word numbers never change): recomputing them here saves
         // keeping a copy of every saved search's keys.
-        match anchors_of(stored.check.plan(), &self.vocabulary) {
+        match anchors_of(stored.check.plan(), &self.vocabulary, &self.statistics) {
             Anchors::Keys(keys) => {
                 for key in keys {
                     if let Some(list) = self.by_key.get_mut(&key) {
@@ -175,9 +230,9 @@ impl Percolator {
     }
 
     /// The slots a listing's keys select, without duplicates.
-    fn candidates(&self, listing: &ListingDocument, analyzers: &mut Analyzers) -> Vec<u32> {
+    fn candidates(&self, facts: &ListingFacts) -> Vec<u32> {
         let mut slots: Vec<u32> = self.always.clone();
-        for key in listing_keys(listing, analyzers) {
+        for key in listing_keys(facts) {
             if let Some(list) = self.by_key.get(&key) {
                 slots.extend_from_slice(list);
             }
@@ -195,7 +250,8 @@ impl Percolator {
         now: DateTime<Utc>,
     ) -> Result<Percolation, IndexError> {
         let mut analyzers = self.analyzers.clone();
-        let slots = self.candidates(listing, &mut analyzers);
+        let facts = ListingFacts::new(listing, &mut analyzers, &self.vocabulary);
+        let slots = self.candidates(&facts);
         let mut outcome = Percolation {
             candidates: slots.len(),
             ..Percolation::default()
@@ -203,7 +259,6 @@ impl Percolator {
         if slots.is_empty() {
             return Ok(outcome);
         }
-        let facts = ListingFacts::new(listing, &mut analyzers, &self.vocabulary);
         let mut verifier = Verifier::new(&facts, &self.vocabulary, now);
         // Built only if some saved search needs search itself.
         let mut one_listing: Option<SearchIndex> = None;
@@ -286,3 +341,37 @@ impl Percolator {
 
 #[cfg(test)]
 mod tests;
+
+impl SearchIndex {
+    /// How common words are among the indexed listings, for the percolator's choice of
+    /// anchors (see [`WordStatistics`]). Reads every term dictionary once.
+    pub fn word_statistics(&self) -> Result<WordStatistics, IndexError> {
+        let searcher = self.reader.searcher();
+        let documents = searcher.num_docs();
+        // Words in fewer listings than this count as rare; they never decide an anchor.
+        let at_least = (documents / 10_000).max(2);
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        let failed = |error: tantivy::TantivyError| IndexError(error.to_string());
+        for segment in searcher.segment_readers() {
+            for field in crate::schema::TextField::ALL {
+                let fields = [Some(self.fields.neutral(field)), self.fields.stemmed(field)];
+                for field in fields.into_iter().flatten() {
+                    let inverted = segment.inverted_index(field).map_err(failed)?;
+                    let mut stream = inverted
+                        .terms()
+                        .stream()
+                        .map_err(|error| IndexError(error.to_string()))?;
+                    while stream.advance() {
+                        let documents = u64::from(stream.value().doc_freq);
+                        if documents >= 2
+                            && let Ok(word) = std::str::from_utf8(stream.key())
+                        {
+                            *counts.entry(word.to_owned()).or_default() += documents;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(WordStatistics::from_counts(documents, at_least, counts))
+    }
+}

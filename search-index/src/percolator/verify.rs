@@ -8,6 +8,7 @@
 //! this verifier agrees with asking search itself, listing by listing. Anything this
 //! module cannot express (a request read as people's search) is left to search.
 
+use super::NumberMap;
 use crate::analysis::{Analyzers, known_language};
 use crate::collect::haversine_km;
 use crate::compile::{leading_glossary_run, typo_budget};
@@ -469,7 +470,7 @@ impl PlanCompiler<'_> {
 /// follow each other with a gap of one position).
 #[derive(Default)]
 struct FieldWords {
-    positions: HashMap<u32, Vec<u32>>,
+    positions: NumberMap<u32, Vec<u32>>,
 }
 
 impl FieldWords {
@@ -513,12 +514,14 @@ pub(crate) struct ListingFacts {
     /// Neutral fields in [`TextField::ALL`] order, then the four stemmed fields.
     neutral: [FieldWords; 5],
     stemmed: [FieldWords; 4],
-    neutral_any: HashSet<u32>,
-    stemmed_any: HashSet<u32>,
+    neutral_any: NumberMap<u32, ()>,
+    stemmed_any: NumberMap<u32, ()>,
     /// Every distinct word of the neutral fields, known to the vocabulary or not: typos
     /// and completions may land on any of them.
-    neutral_words: Vec<Vec<char>>,
-    keywords: [Vec<String>; KEYWORD_FILTERS],
+    pub(super) neutral_words: Vec<Vec<char>>,
+    /// Every distinct word of the stemmed fields.
+    pub(super) stem_words: Vec<String>,
+    pub(super) keywords: [Vec<String>; KEYWORD_FILTERS],
     verified: bool,
     price: Option<(String, i64)>,
     capacity: Option<u64>,
@@ -567,6 +570,7 @@ impl ListingFacts {
             }
         }
         let mut stemmed: [FieldWords; 4] = Default::default();
+        let mut stem_words: HashSet<String> = HashSet::new();
         if let Some(language) = known_language(&listing.language) {
             for (slot, field) in stemmed.iter_mut().zip(TextField::ALL) {
                 let mut next = 0;
@@ -577,14 +581,15 @@ impl ListingFacts {
                         .unwrap_or_default();
                     if !tokens.is_empty() {
                         slot.add_value(&tokens, &mut next, vocabulary);
+                        stem_words.extend(tokens.into_iter().map(|t| t.text));
                     }
                 }
             }
         }
-        let any = |fields: &[FieldWords]| -> HashSet<u32> {
+        let any = |fields: &[FieldWords]| -> NumberMap<u32, ()> {
             fields
                 .iter()
-                .flat_map(|f| f.positions.keys().copied())
+                .flat_map(|f| f.positions.keys().map(|id| (*id, ())))
                 .collect()
         };
         let mut keyword = |value: &str| -> Option<String> {
@@ -634,6 +639,7 @@ impl ListingFacts {
                 .into_iter()
                 .map(|word| word.chars().collect())
                 .collect(),
+            stem_words: stem_words.into_iter().collect(),
             keywords,
             verified: listing.verified,
             price,
@@ -656,8 +662,8 @@ pub(crate) struct Verifier<'a> {
     facts: &'a ListingFacts,
     vocabulary: &'a Vocabulary,
     now_micros: i64,
-    typos: HashMap<(u32, u8), bool>,
-    completions: HashMap<u32, bool>,
+    typos: NumberMap<(u32, u8), bool>,
+    completions: NumberMap<u32, bool>,
 }
 
 impl<'a> Verifier<'a> {
@@ -670,8 +676,8 @@ impl<'a> Verifier<'a> {
             facts,
             vocabulary,
             now_micros: micros(now),
-            typos: HashMap::new(),
-            completions: HashMap::new(),
+            typos: NumberMap::default(),
+            completions: NumberMap::default(),
         }
     }
 
@@ -746,9 +752,9 @@ impl<'a> Verifier<'a> {
         let f = self.facts;
         if let [(_, word)] = words {
             return if stemmed {
-                f.stemmed_any.contains(word)
+                f.stemmed_any.contains_key(word)
             } else {
-                f.neutral_any.contains(word)
+                f.neutral_any.contains_key(word)
             };
         }
         if stemmed {
