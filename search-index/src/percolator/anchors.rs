@@ -16,7 +16,7 @@
 //! It deliberately does not decide matches: candidates are verified exactly.
 
 use super::NumberMap;
-use super::verify::{CITY, COUNTRY, KIND, ListingFacts, Node, Plan, REGION, Vocabulary};
+use super::verify::{CITY, COUNTRY, Filters, Graph, KIND, ListingFacts, Op, REGION, Vocabulary};
 use crate::analysis::Analyzers;
 use crate::model::ListingDocument;
 
@@ -95,73 +95,48 @@ fn deletion_keys_of_chars(chars: &[char], deletions: u8, out: &mut Vec<u64>) {
     }
 }
 
-/// What a saved search is filed under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Anchors {
-    /// A listing must contain one of these keys.
-    Keys(Vec<u64>),
-    /// Nothing narrows it down: verify it against every listing.
-    Always,
-}
-
-/// The anchors of a compiled saved search: the cheapest required clause of its query,
-/// or (when its query requires no word) its most selective filter. A saved search
-/// search would refuse never matches and is filed under nothing.
-pub(crate) fn anchors_of(
-    plan: Option<&Plan>,
-    vocabulary: &Vocabulary,
-    statistics: &WordStatistics,
-) -> Anchors {
-    let Some(plan) = plan else {
-        return Anchors::Always;
-    };
-    let Plan::Tree { text, filters } = plan else {
-        return Anchors::Keys(Vec::new());
-    };
-    if let Some((mut keys, _)) = node_keys(text, vocabulary, statistics) {
-        keys.sort_unstable();
-        keys.dedup();
-        return Anchors::Keys(keys);
-    }
-    // The filters a listing document has exactly one value for, most selective first.
+/// The key of the most selective filter `filters` holds with a single value (city,
+/// region, kind, country), or 0 when it has none: a listing lacking that value fails
+/// the filters whatever its text.
+pub(crate) fn filter_anchor(filters: &Filters) -> u64 {
     for (name, position) in [
         ("city", CITY),
         ("region", REGION),
         ("kind", KIND),
         ("country", COUNTRY),
     ] {
-        let values = filters.keywords.get(position).map_or(&[][..], |v| &v[..]);
-        if !values.is_empty() {
-            return Anchors::Keys(values.iter().map(|v| filter_key(name, v)).collect());
+        if let Some([value]) = filters.keywords.get(position).map(|v| &v[..]) {
+            return filter_key(name, value);
         }
     }
-    Anchors::Always
+    0
 }
 
 /// A key that no statistics cover still costs a little, so that among clauses of
 /// equally rare words the one with fewer keys wins.
 const KEY_COST: f64 = 1e-7;
 
-/// Keys one of which every listing matching `node` has, and the expected share of
-/// listings they select; `None` when it can match without any (match-all, or a
-/// completion, which could be any longer word).
-fn node_keys(
-    node: &Node,
+/// Keys one of which every listing satisfying clause `id` has, and the expected share
+/// of listings they select; `None` when it can hold without any (match-all, an
+/// exclusion alone, or a completion, which could be any longer word).
+pub(crate) fn clause_keys(
+    graph: &Graph,
+    id: u32,
     vocabulary: &Vocabulary,
     statistics: &WordStatistics,
 ) -> Option<(Vec<u64>, f64)> {
-    match node {
-        Node::All | Node::Prefix { .. } => None,
-        Node::Nothing => Some((Vec::new(), 0.0)),
+    match graph.op(id) {
+        Op::All | Op::Prefix { .. } => None,
+        Op::Nothing => Some((Vec::new(), 0.0)),
         // Every word of a phrase is in a listing that has the phrase: the rarest will do.
-        Node::Words { words, .. } => words
+        Op::Words { words, .. } => words
             .iter()
             .map(|(_, word)| {
                 let key = word_key(vocabulary.word(*word));
                 (vec![key], statistics.share(key) + KEY_COST)
             })
             .min_by(|a, b| a.1.total_cmp(&b.1)),
-        Node::Typo { word, budget } => {
+        Op::Typo { word, budget } => {
             let mut keys = Vec::new();
             deletion_keys(vocabulary.word(*word), *budget, &mut keys);
             // Listings holding the word itself carry all its deletion keys; its true
@@ -170,21 +145,21 @@ fn node_keys(
                 statistics.share(word_key(vocabulary.word(*word))) + KEY_COST * keys.len() as f64;
             Some((keys, cost))
         }
-        Node::Any(nodes) => {
+        Op::Any(children) => {
             let mut keys = Vec::new();
             let mut cost = 0.0;
-            for node in nodes.iter() {
-                let (node_keys, node_cost) = node_keys(node, vocabulary, statistics)?;
-                keys.extend(node_keys);
-                cost += node_cost;
+            for child in children.iter() {
+                let (child_keys, child_cost) = clause_keys(graph, *child, vocabulary, statistics)?;
+                keys.extend(child_keys);
+                cost += child_cost;
             }
             keys.sort_unstable();
             keys.dedup();
             Some((keys, cost))
         }
-        Node::And { must, .. } => must
+        Op::And { must, .. } => must
             .iter()
-            .filter_map(|node| node_keys(node, vocabulary, statistics))
+            .filter_map(|child| clause_keys(graph, *child, vocabulary, statistics))
             .min_by(|a, b| a.1.total_cmp(&b.1)),
     }
 }
@@ -252,12 +227,31 @@ impl WordStatistics {
         self.counts.len()
     }
 
-    fn share(&self, key: u64) -> f64 {
+    pub(crate) fn share(&self, key: u64) -> f64 {
         match self.counts.get(&key) {
             Some(count) if self.listings > 0 => f64::from(*count) / self.listings as f64,
             _ => 0.0,
         }
     }
+}
+
+/// The keys of a listing's single-valued filter values (see [`filter_anchor`]).
+pub(crate) fn listing_filter_keys(facts: &ListingFacts) -> impl Iterator<Item = u64> + '_ {
+    [
+        ("kind", KIND),
+        ("country", COUNTRY),
+        ("region", REGION),
+        ("city", CITY),
+    ]
+    .into_iter()
+    .flat_map(move |(name, position)| {
+        facts
+            .keywords
+            .get(position)
+            .into_iter()
+            .flatten()
+            .map(move |value| filter_key(name, value))
+    })
 }
 
 /// Every key a listing offers: its neutral words, its stems, the deletion
@@ -273,16 +267,7 @@ pub(crate) fn listing_keys(facts: &ListingFacts) -> Vec<u64> {
         }
     }
     keys.extend(facts.stem_words.iter().map(|stem| word_key(stem)));
-    for (name, position) in [
-        ("kind", KIND),
-        ("country", COUNTRY),
-        ("region", REGION),
-        ("city", CITY),
-    ] {
-        for value in facts.keywords.get(position).into_iter().flatten() {
-            keys.push(filter_key(name, value));
-        }
-    }
+    keys.extend(listing_filter_keys(facts));
     keys.sort_unstable();
     keys.dedup();
     keys

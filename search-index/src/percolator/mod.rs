@@ -1,25 +1,32 @@
 //! The percolator: many saved searches against one new listing, fast, with exactly the
-//! answers search would give (the Lucene Monitor technique).
+//! answers search would give (the Lucene Monitor technique, shared work added).
 //!
-//! Each saved search is filed under anchor keys (see [`anchors`]): the words one of its
-//! required clauses can match through, with their stems, synonyms and typo neighbours,
-//! or, when its query requires no word, the values of its most selective filter. A new
-//! listing's own keys select the candidates; each candidate is then verified exactly
-//! (see [`verify`]: the saved search compiled once into a tree mirroring search's
-//! query, walked over the listing's words analysed once). Saved searches nothing
-//! narrows down are verified every time.
+//! A saved search is compiled into clauses mirroring search's query (see [`verify`]).
+//! Saved searches repeat each other — a million of them ask about a few hundred topics
+//! in a few dozen sectors — so every distinct clause is stored once in a [`Graph`], and
+//! saved searches with the same clauses and the same anchoring filter share one
+//! *template*; each saved search keeps only its id, its template and its filters.
+//!
+//! Each template is filed under its *anchor clause*: the required clause whose words
+//! (with their stems, synonyms and typo neighbours, see [`anchors`]) are rarest among
+//! listings. A new listing's keys select the anchor clauses it could satisfy; each is
+//! decided exactly, and only when it holds are the templates filed under it checked —
+//! their other clauses decided once per listing and remembered, their saved searches'
+//! filters last. Templates with no required word are filed under their most selective
+//! filter value instead.
 //!
 //! It deliberately knows nothing of subscriptions, users or notifications: ids in,
 //! ids out. It is not thread-safe for writes; the caller wraps it in a lock.
 
 mod anchors;
+mod ids;
 mod verify;
 
 use crate::analysis::Analyzers;
 use crate::model::{ListingDocument, SearchRequest};
 use crate::{IndexError, SearchIndex};
 pub use anchors::WordStatistics;
-use anchors::{Anchors, anchors_of, listing_keys};
+use anchors::{clause_keys, filter_anchor, listing_keys};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -54,49 +61,85 @@ impl Hasher for NumberHasher {
 
 /// A map keyed by numbers (see [`NumberHasher`]).
 pub(crate) type NumberMap<K, V> = HashMap<K, V, BuildHasherDefault<NumberHasher>>;
-use verify::{ListingFacts, Plan, Verifier, Vocabulary};
+use verify::{Filters, Graph, ListingFacts, Node, Plan, Verifier, Vocabulary};
 
 /// What matching one listing found, with the work it took (for benchmarks and logs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Percolation {
     /// Ids of the saved searches the listing satisfies, sorted.
     pub matches: Vec<String>,
-    /// Saved searches verified (selected by anchors, or never narrowed down).
+    /// Templates verified: distinct saved-search queries whose clauses were checked
+    /// against the listing (each shared by one saved search or many).
     pub candidates: usize,
     /// Saved searches that could not run (an invalid stored query); never matches.
     pub failures: usize,
 }
 
-/// How a stored saved search is verified.
-enum Check {
-    Plan(Plan),
-    /// A request only search itself can answer (see `verify::supported`).
-    Search(Box<SearchRequest>),
+/// A slot's `template` when the slot is free, holds a query search would refuse, or
+/// holds a request only search itself can answer.
+const FREE: u32 = u32::MAX;
+const INVALID: u32 = u32::MAX - 1;
+const BY_SEARCH: u32 = u32::MAX - 2;
+/// A slot's `filters` when its saved search has none.
+const NO_FILTERS: u32 = u32::MAX;
+/// A template's `anchor` when no required clause has keys.
+const NO_ANCHOR: u32 = u32::MAX;
+/// Bits of the filter that skips map look-ups for keys nothing is filed under.
+const KEY_BITS_LOG2: u32 = 20;
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    template: u32,
+    filters: u32,
 }
 
-impl Check {
-    fn plan(&self) -> Option<&Plan> {
-        match self {
-            Check::Plan(plan) => Some(plan),
-            Check::Search(_) => None,
-        }
+/// Saved searches with the same clauses and the same anchoring filter value.
+struct Template {
+    /// Required clauses, then excluded ones.
+    clauses: Box<[u32]>,
+    required: usize,
+    filter_anchor: u64,
+    anchor: u32,
+    fingerprint: u64,
+    /// Slots of the saved searches using it; empty marks a free template.
+    slots: Vec<u32>,
+}
+
+impl Template {
+    fn required(&self) -> &[u32] {
+        self.clauses.get(..self.required).unwrap_or_default()
     }
 }
 
-struct Stored {
-    id: String,
-    check: Check,
+/// One distinct set of filters, shared by the saved searches that use it.
+struct FilterSet {
+    filters: Box<Filters>,
+    fingerprint: u64,
+    uses: u32,
 }
 
-/// Saved searches filed by anchor key.
+/// Saved searches filed by anchor clause.
 pub struct Percolator {
-    /// Slot → saved search; `None` marks a free slot (reused by the next insert).
-    slots: Vec<Option<Stored>>,
-    free: Vec<u32>,
-    slot_of: HashMap<String, u32>,
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    ids: ids::SlotIds,
+    templates: Vec<Template>,
+    free_templates: Vec<u32>,
+    template_of: NumberMap<u64, u32>,
+    filter_sets: Vec<FilterSet>,
+    free_filter_sets: Vec<u32>,
+    filter_set_of: NumberMap<u64, u32>,
+    /// Anchor clause → the templates filed under it.
+    anchored: NumberMap<u32, Vec<u32>>,
+    /// Key → the anchor clauses a listing with that key may satisfy.
     by_key: NumberMap<u64, Vec<u32>>,
-    /// Saved searches verified against every listing.
-    always: Vec<u32>,
+    /// One bit per key hash range: clear means no anchor clause has a key there.
+    key_bits: Vec<u64>,
+    /// Filter anchor (0: none) → templates without an anchor clause.
+    unanchored: NumberMap<u64, Vec<u32>>,
+    /// Slot → a request only search itself can answer.
+    searches: NumberMap<u32, Box<SearchRequest>>,
+    graph: Graph,
     analyzers: Analyzers,
     vocabulary: Vocabulary,
     statistics: WordStatistics,
@@ -106,6 +149,8 @@ impl std::fmt::Debug for Percolator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Percolator")
             .field("saved_searches", &self.len())
+            .field("templates", &self.templates())
+            .field("clauses", &self.graph.len())
             .finish_non_exhaustive()
     }
 }
@@ -116,20 +161,43 @@ impl Default for Percolator {
     }
 }
 
-fn remove_slot(list: &mut Vec<u32>, slot: u32) {
-    if let Some(position) = list.iter().position(|s| *s == slot) {
+fn remove_value(list: &mut Vec<u32>, value: u32) {
+    if let Some(position) = list.iter().position(|v| *v == value) {
         list.swap_remove(position);
     }
+}
+
+fn fingerprint_of(required: &[u32], excluded: &[u32], filter_anchor: u64) -> u64 {
+    let mut hasher = NumberHasher::default();
+    for clause in required {
+        hasher.write_u32(*clause);
+    }
+    hasher.write_u64(u64::MAX);
+    for clause in excluded {
+        hasher.write_u32(*clause);
+    }
+    hasher.write_u64(filter_anchor);
+    hasher.finish()
 }
 
 impl Percolator {
     pub fn new() -> Percolator {
         Percolator {
             slots: Vec::new(),
-            free: Vec::new(),
-            slot_of: HashMap::new(),
+            free_slots: Vec::new(),
+            ids: ids::SlotIds::default(),
+            templates: Vec::new(),
+            free_templates: Vec::new(),
+            template_of: NumberMap::default(),
+            filter_sets: Vec::new(),
+            free_filter_sets: Vec::new(),
+            filter_set_of: NumberMap::default(),
+            anchored: NumberMap::default(),
             by_key: NumberMap::default(),
-            always: Vec::new(),
+            key_bits: vec![0; 1 << (KEY_BITS_LOG2 - 6)],
+            unanchored: NumberMap::default(),
+            searches: NumberMap::default(),
+            graph: Graph::default(),
             analyzers: Analyzers::new(),
             vocabulary: Vocabulary::default(),
             statistics: WordStatistics::default(),
@@ -137,109 +205,352 @@ impl Percolator {
     }
 
     pub fn len(&self) -> usize {
-        self.slot_of.len()
+        self.ids.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slot_of.is_empty()
+        self.ids.len() == 0
+    }
+
+    /// Distinct templates in use (saved searches sharing clauses and anchoring filter).
+    pub fn templates(&self) -> usize {
+        self.templates.len() - self.free_templates.len()
+    }
+
+    /// Distinct clauses stored.
+    pub fn clauses(&self) -> usize {
+        self.graph.len()
     }
 
     /// Chooses anchors by how common words are among listings from now on, and files
-    /// every saved search already held again under its rarest clause.
+    /// every template again under its rarest clause.
     pub fn use_word_statistics(&mut self, statistics: WordStatistics) {
         self.statistics = statistics;
         self.by_key.clear();
-        self.always.clear();
-        for (slot, stored) in self.slots.iter().enumerate() {
-            let Some(stored) = stored else { continue };
-            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
-            match anchors_of(stored.check.plan(), &self.vocabulary, &self.statistics) {
-                Anchors::Keys(keys) => {
-                    for key in keys {
-                        self.by_key.entry(key).or_default().push(slot);
-                    }
-                }
-                Anchors::Always => self.always.push(slot),
+        self.key_bits.fill(0);
+        self.anchored.clear();
+        self.unanchored.clear();
+        for template in 0..self.templates.len() {
+            let Some(record) = self.templates.get(template) else {
+                continue;
+            };
+            if record.slots.is_empty() {
+                continue;
             }
+            let anchor = self.choose_anchor(record.required());
+            if let Some(record) = self.templates.get_mut(template) {
+                record.anchor = anchor;
+            }
+            self.file(u32::try_from(template).unwrap_or(u32::MAX));
         }
     }
 
     /// Adds a saved search, or replaces the one with the same id.
     pub fn upsert(&mut self, id: &str, request: SearchRequest) {
         self.remove(id);
-        let check = if verify::supported(&request) {
-            Check::Plan(verify::plan(
-                &request,
-                &mut self.analyzers,
-                &mut self.vocabulary,
-            ))
-        } else {
-            Check::Search(Box::new(request))
-        };
-        let anchors = anchors_of(check.plan(), &self.vocabulary, &self.statistics);
-        let slot = match self.free.pop() {
+        let slot = match self.free_slots.pop() {
             Some(slot) => slot,
             None => {
                 // More than four billion saved searches would need a wider slot type.
                 let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-                self.slots.push(None);
+                self.slots.push(Slot {
+                    template: FREE,
+                    filters: NO_FILTERS,
+                });
                 slot
             }
         };
-        match &anchors {
-            Anchors::Keys(keys) => {
-                for key in keys {
-                    self.by_key.entry(*key).or_default().push(slot);
-                }
+        self.ids.insert(slot, id);
+        let record = if !verify::supported(&request) {
+            self.searches.insert(slot, Box::new(request));
+            Slot {
+                template: BY_SEARCH,
+                filters: NO_FILTERS,
             }
-            Anchors::Always => self.always.push(slot),
-        }
-        if let Some(entry) = self.slots.get_mut(slot as usize) {
-            *entry = Some(Stored {
-                id: id.to_owned(),
-                check,
-            });
-        }
-        self.slot_of.insert(id.to_owned(), slot);
-    }
-
-    pub fn remove(&mut self, id: &str) {
-        let Some(slot) = self.slot_of.remove(id) else {
-            return;
-        };
-        let Some(stored) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
-            return;
-        };
-        // Anchors are a pure function of the compiled search (the vocabulary only
-        // grows, so its word numbers never change): recomputing them here saves
-        // keeping a copy of every saved search's keys.
-        match anchors_of(stored.check.plan(), &self.vocabulary, &self.statistics) {
-            Anchors::Keys(keys) => {
-                for key in keys {
-                    if let Some(list) = self.by_key.get_mut(&key) {
-                        remove_slot(list, slot);
-                        if list.is_empty() {
-                            self.by_key.remove(&key);
+        } else {
+            match verify::plan(&request, &mut self.analyzers, &mut self.vocabulary) {
+                Plan::Invalid => Slot {
+                    template: INVALID,
+                    filters: NO_FILTERS,
+                },
+                Plan::Tree { text, filters } => {
+                    let (required, excluded) = match &text {
+                        Node::And { must, must_not } => {
+                            self.graph.intern_and(must, must_not, &self.vocabulary)
                         }
+                        other => {
+                            let clause = self.graph.intern(other, &self.vocabulary);
+                            if *self.graph.op(clause) == verify::Op::All {
+                                (Vec::new(), Vec::new())
+                            } else {
+                                (vec![clause], Vec::new())
+                            }
+                        }
+                    };
+                    let template = self.template(required, excluded, filter_anchor(&filters));
+                    if let Some(record) = self.templates.get_mut(template as usize) {
+                        record.slots.push(slot);
+                    }
+                    Slot {
+                        template,
+                        filters: self.filter_set(filters),
                     }
                 }
             }
-            Anchors::Always => remove_slot(&mut self.always, slot),
+        };
+        if let Some(entry) = self.slots.get_mut(slot as usize) {
+            *entry = record;
         }
-        self.free.push(slot);
     }
 
-    /// The slots a listing's keys select, without duplicates.
-    fn candidates(&self, facts: &ListingFacts) -> Vec<u32> {
-        let mut slots: Vec<u32> = self.always.clone();
-        for key in listing_keys(facts) {
-            if let Some(list) = self.by_key.get(&key) {
-                slots.extend_from_slice(list);
+    pub fn remove(&mut self, id: &str) {
+        let Some(slot) = self.ids.remove(id) else {
+            return;
+        };
+        let Some(record) = self.slots.get_mut(slot as usize) else {
+            return;
+        };
+        let Slot { template, filters } = *record;
+        *record = Slot {
+            template: FREE,
+            filters: NO_FILTERS,
+        };
+        self.free_slots.push(slot);
+        match template {
+            FREE | INVALID => {}
+            BY_SEARCH => {
+                self.searches.remove(&slot);
+            }
+            template => {
+                let now_unused = self.templates.get_mut(template as usize).is_some_and(|t| {
+                    remove_value(&mut t.slots, slot);
+                    t.slots.is_empty()
+                });
+                if now_unused {
+                    self.drop_template(template);
+                }
             }
         }
-        slots.sort_unstable();
-        slots.dedup();
-        slots
+        if filters != NO_FILTERS {
+            self.release_filter_set(filters);
+        }
+    }
+
+    /// The template for these clauses, shared when it exists.
+    fn template(&mut self, required: Vec<u32>, excluded: Vec<u32>, filter_anchor: u64) -> u32 {
+        let fingerprint = fingerprint_of(&required, &excluded, filter_anchor);
+        if let Some(&existing) = self.template_of.get(&fingerprint)
+            && let Some(record) = self.templates.get(existing as usize)
+            && record.required == required.len()
+            && record.filter_anchor == filter_anchor
+            && record.clauses.iter().eq(required.iter().chain(&excluded))
+        {
+            return existing;
+        }
+        let anchor = self.choose_anchor(&required);
+        let record = Template {
+            required: required.len(),
+            clauses: required.into_iter().chain(excluded).collect(),
+            filter_anchor,
+            anchor,
+            fingerprint,
+            slots: Vec::new(),
+        };
+        let template = match self.free_templates.pop() {
+            Some(template) => {
+                if let Some(entry) = self.templates.get_mut(template as usize) {
+                    *entry = record;
+                }
+                template
+            }
+            None => {
+                self.templates.push(record);
+                u32::try_from(self.templates.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        // A different template with the same fingerprint keeps the entry; this one is
+        // then simply not shared.
+        self.template_of.entry(fingerprint).or_insert(template);
+        self.file(template);
+        template
+    }
+
+    fn drop_template(&mut self, template: u32) {
+        self.unfile(template);
+        let Some(record) = self.templates.get_mut(template as usize) else {
+            return;
+        };
+        let fingerprint = record.fingerprint;
+        record.clauses = Box::new([]);
+        record.slots = Vec::new();
+        if self.template_of.get(&fingerprint) == Some(&template) {
+            self.template_of.remove(&fingerprint);
+        }
+        self.free_templates.push(template);
+    }
+
+    /// The required clause whose keys select the fewest listings, if any has keys.
+    fn choose_anchor(&self, required: &[u32]) -> u32 {
+        required
+            .iter()
+            .filter_map(|clause| {
+                clause_keys(&self.graph, *clause, &self.vocabulary, &self.statistics)
+                    .map(|(_, cost)| (*clause, cost))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(NO_ANCHOR, |(clause, _)| clause)
+    }
+
+    fn file(&mut self, template: u32) {
+        let Some(record) = self.templates.get(template as usize) else {
+            return;
+        };
+        if record.anchor == NO_ANCHOR {
+            self.unanchored
+                .entry(record.filter_anchor)
+                .or_default()
+                .push(template);
+            return;
+        }
+        let anchor = record.anchor;
+        let list = self.anchored.entry(anchor).or_default();
+        list.push(template);
+        if list.len() > 1 {
+            return;
+        }
+        let keys = clause_keys(&self.graph, anchor, &self.vocabulary, &self.statistics)
+            .map(|(keys, _)| keys)
+            .unwrap_or_default();
+        for key in keys {
+            self.by_key.entry(key).or_default().push(anchor);
+            let bit = key >> (64 - KEY_BITS_LOG2);
+            if let Some(word) = self.key_bits.get_mut((bit >> 6) as usize) {
+                *word |= 1 << (bit & 63);
+            }
+        }
+    }
+
+    fn unfile(&mut self, template: u32) {
+        let Some(record) = self.templates.get(template as usize) else {
+            return;
+        };
+        if record.anchor == NO_ANCHOR {
+            let filter_anchor = record.filter_anchor;
+            if let Some(list) = self.unanchored.get_mut(&filter_anchor) {
+                remove_value(list, template);
+                if list.is_empty() {
+                    self.unanchored.remove(&filter_anchor);
+                }
+            }
+            return;
+        }
+        let anchor = record.anchor;
+        let Some(list) = self.anchored.get_mut(&anchor) else {
+            return;
+        };
+        remove_value(list, template);
+        if !list.is_empty() {
+            return;
+        }
+        self.anchored.remove(&anchor);
+        // Keys are a pure function of the clause and the statistics in force when it
+        // was filed (re-filing clears everything first): recomputing them saves
+        // keeping a copy. Bits of the key filter stay set; they only cost a look-up.
+        let keys = clause_keys(&self.graph, anchor, &self.vocabulary, &self.statistics)
+            .map(|(keys, _)| keys)
+            .unwrap_or_default();
+        for key in keys {
+            if let Some(clauses) = self.by_key.get_mut(&key) {
+                remove_value(clauses, anchor);
+                if clauses.is_empty() {
+                    self.by_key.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn filter_set(&mut self, filters: Box<Filters>) -> u32 {
+        if filters.is_empty() {
+            return NO_FILTERS;
+        }
+        let fingerprint = filters.fingerprint();
+        if let Some(&existing) = self.filter_set_of.get(&fingerprint)
+            && let Some(record) = self.filter_sets.get_mut(existing as usize)
+            && record.filters == filters
+        {
+            record.uses += 1;
+            return existing;
+        }
+        let record = FilterSet {
+            filters,
+            fingerprint,
+            uses: 1,
+        };
+        let set = match self.free_filter_sets.pop() {
+            Some(set) => {
+                if let Some(entry) = self.filter_sets.get_mut(set as usize) {
+                    *entry = record;
+                }
+                set
+            }
+            None => {
+                self.filter_sets.push(record);
+                u32::try_from(self.filter_sets.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.filter_set_of.entry(fingerprint).or_insert(set);
+        set
+    }
+
+    fn release_filter_set(&mut self, set: u32) {
+        let Some(record) = self.filter_sets.get_mut(set as usize) else {
+            return;
+        };
+        record.uses = record.uses.saturating_sub(1);
+        if record.uses > 0 {
+            return;
+        }
+        let fingerprint = record.fingerprint;
+        record.filters = Box::default();
+        if self.filter_set_of.get(&fingerprint) == Some(&set) {
+            self.filter_set_of.remove(&fingerprint);
+        }
+        self.free_filter_sets.push(set);
+    }
+
+    fn may_be_filed(&self, key: u64) -> bool {
+        let bit = key >> (64 - KEY_BITS_LOG2);
+        self.key_bits
+            .get((bit >> 6) as usize)
+            .is_some_and(|word| word & (1 << (bit & 63)) != 0)
+    }
+
+    /// Checks one template's clauses, then the filters of each saved search using it.
+    fn check_template(&self, template: u32, verifier: &mut Verifier, outcome: &mut Percolation) {
+        let Some(record) = self.templates.get(template as usize) else {
+            return;
+        };
+        outcome.candidates += 1;
+        let (required, excluded) = record.clauses.split_at(record.required);
+        if !verifier.all_hold(required, excluded) {
+            return;
+        }
+        for slot in &record.slots {
+            let passes = match self.slots.get(*slot as usize) {
+                Some(Slot {
+                    filters: NO_FILTERS,
+                    ..
+                }) => true,
+                Some(Slot { filters, .. }) => self
+                    .filter_sets
+                    .get(*filters as usize)
+                    .is_some_and(|set| verifier.passes(&set.filters)),
+                None => false,
+            };
+            if passes {
+                outcome.matches.push(self.ids.id(*slot).to_owned());
+            }
+        }
     }
 
     /// The saved searches `listing` satisfies at time `now` (availability and expiry
@@ -251,94 +562,96 @@ impl Percolator {
     ) -> Result<Percolation, IndexError> {
         let mut analyzers = self.analyzers.clone();
         let facts = ListingFacts::new(listing, &mut analyzers, &self.vocabulary);
-        let slots = self.candidates(&facts);
-        let mut outcome = Percolation {
-            candidates: slots.len(),
-            ..Percolation::default()
-        };
-        if slots.is_empty() {
-            return Ok(outcome);
+        let keys = listing_keys(&facts);
+        let mut verifier = Verifier::new(&facts, &keys, &self.vocabulary, &self.graph, now);
+        let mut outcome = Percolation::default();
+        if verifier.live() {
+            let mut clauses: Vec<u32> = Vec::new();
+            for key in &keys {
+                if self.may_be_filed(*key)
+                    && let Some(list) = self.by_key.get(key)
+                {
+                    clauses.extend_from_slice(list);
+                }
+            }
+            clauses.sort_unstable();
+            clauses.dedup();
+            for clause in clauses {
+                if verifier.holds(clause) {
+                    for template in self.anchored.get(&clause).into_iter().flatten() {
+                        self.check_template(*template, &mut verifier, &mut outcome);
+                    }
+                }
+            }
+            for filter_key in std::iter::once(0).chain(anchors::listing_filter_keys(&facts)) {
+                for template in self.unanchored.get(&filter_key).into_iter().flatten() {
+                    self.check_template(*template, &mut verifier, &mut outcome);
+                }
+            }
         }
-        let mut verifier = Verifier::new(&facts, &self.vocabulary, now);
         // Built only if some saved search needs search itself.
         let mut one_listing: Option<SearchIndex> = None;
-        for slot in slots {
-            let Some(Some(stored)) = self.slots.get(slot as usize) else {
-                continue;
+        for (slot, request) in &self.searches {
+            outcome.candidates += 1;
+            let index = match one_listing {
+                Some(ref index) => index,
+                None => one_listing.insert(SearchIndex::of_one_listing(listing)?),
             };
-            let verdict = match &stored.check {
-                Check::Plan(plan) => verifier.matches(plan),
-                Check::Search(request) => {
-                    let index = match one_listing {
-                        Some(ref index) => index,
-                        None => one_listing.insert(SearchIndex::of_one_listing(listing)?),
-                    };
-                    let request = SearchRequest {
-                        now,
-                        ..(**request).clone()
-                    };
-                    index.any_match(&request).ok()
-                }
+            let request = SearchRequest {
+                now,
+                ..(**request).clone()
             };
-            match verdict {
-                Some(true) => outcome.matches.push(stored.id.clone()),
-                Some(false) => {}
-                None => outcome.failures += 1,
+            match index.any_match(&request) {
+                Ok(true) => outcome.matches.push(self.ids.id(*slot).to_owned()),
+                Ok(false) => {}
+                Err(_) => outcome.failures += 1,
             }
         }
         outcome.matches.sort_unstable();
         Ok(outcome)
     }
 
-    /// Bytes held by the anchor structures and the stored saved searches (capacities,
-    /// map entries and strings), an estimate that excludes allocator overhead.
+    /// Bytes held by the saved-search structures (capacities, map entries, strings and
+    /// the shared clauses), an estimate that excludes allocator overhead.
     pub fn structure_bytes(&self) -> usize {
         use std::mem::size_of;
-        let strings = |values: &[String]| -> usize {
-            values
-                .iter()
-                .map(|v| size_of::<String>() + v.capacity())
-                .sum()
+        let map = |capacity: usize, entry: usize| capacity * (entry + 1);
+        let lists = |lists: &mut dyn Iterator<Item = &Vec<u32>>| -> usize {
+            lists.map(|list| list.capacity() * size_of::<u32>()).sum()
         };
-        let mut bytes = self.slots.capacity() * size_of::<Option<Stored>>()
-            + self.free.capacity() * size_of::<u32>()
-            + self.always.capacity() * size_of::<u32>()
-            + self.slot_of.capacity() * (size_of::<String>() + size_of::<u32>() + 1)
-            + self.by_key.capacity() * (size_of::<u64>() + size_of::<Vec<u32>>() + 1);
+        let mut bytes = self.slots.capacity() * size_of::<Slot>()
+            + self.free_slots.capacity() * size_of::<u32>()
+            + self.ids.bytes()
+            + self.templates.capacity() * size_of::<Template>()
+            + self.free_templates.capacity() * size_of::<u32>()
+            + map(self.template_of.capacity(), size_of::<(u64, u32)>())
+            + self.filter_sets.capacity() * size_of::<FilterSet>()
+            + self.free_filter_sets.capacity() * size_of::<u32>()
+            + map(self.filter_set_of.capacity(), size_of::<(u64, u32)>())
+            + map(self.anchored.capacity(), size_of::<(u32, Vec<u32>)>())
+            + map(self.by_key.capacity(), size_of::<(u64, Vec<u32>)>())
+            + self.key_bits.capacity() * size_of::<u64>()
+            + map(self.unanchored.capacity(), size_of::<(u64, Vec<u32>)>())
+            + map(self.searches.capacity(), size_of::<(u32, Box<SearchRequest>)>())
+            + self.graph.bytes()
+            + self.vocabulary.bytes();
         bytes += self
-            .by_key
-            .values()
-            .map(|list| list.capacity() * size_of::<u32>())
+            .templates
+            .iter()
+            .map(|t| t.clauses.len() * size_of::<u32>() + t.slots.capacity() * size_of::<u32>())
             .sum::<usize>();
-        bytes += self.slot_of.keys().map(String::capacity).sum::<usize>();
-        bytes += self.vocabulary.bytes();
-        for stored in self.slots.iter().flatten() {
-            bytes += stored.id.capacity();
-            bytes += match &stored.check {
-                Check::Plan(plan) => plan.bytes(),
-                Check::Search(request) => {
-                    let r = request;
-                    let mut bytes = size_of::<SearchRequest>() + r.query.capacity();
-                    for values in [
-                        &r.kinds,
-                        &r.organisation_kinds,
-                        &r.countries,
-                        &r.regions,
-                        &r.cities,
-                        &r.topics,
-                        &r.engagement_modes,
-                        &r.space_types,
-                    ] {
-                        bytes += strings(values);
-                    }
-                    bytes
-                }
-            };
-        }
+        bytes += self
+            .filter_sets
+            .iter()
+            .map(|set| set.filters.bytes())
+            .sum::<usize>();
+        bytes += lists(&mut self.anchored.values());
+        bytes += lists(&mut self.by_key.values());
+        bytes += lists(&mut self.unanchored.values());
+        bytes += self.searches.len() * size_of::<SearchRequest>();
         bytes
     }
 }
-
 #[cfg(test)]
 mod tests;
 

@@ -123,45 +123,6 @@ pub(crate) enum Plan {
     Invalid,
 }
 
-impl Plan {
-    pub(crate) fn bytes(&self) -> usize {
-        match self {
-            Plan::Tree { text, filters } => {
-                let f = filters;
-                let keywords: usize = f
-                    .keywords
-                    .iter()
-                    .map(|values| {
-                        values.len() * std::mem::size_of::<Box<str>>()
-                            + values.iter().map(|v| v.len()).sum::<usize>()
-                    })
-                    .sum();
-                node_bytes(text) + std::mem::size_of::<Filters>() + keywords
-            }
-            Plan::Invalid => 0,
-        }
-    }
-}
-
-fn node_bytes(node: &Node) -> usize {
-    use std::mem::size_of;
-    match node {
-        Node::And { must, must_not } => {
-            (must.len() + must_not.len()) * size_of::<Node>()
-                + must
-                    .iter()
-                    .chain(must_not.iter())
-                    .map(node_bytes)
-                    .sum::<usize>()
-        }
-        Node::Any(nodes) => {
-            nodes.len() * size_of::<Node>() + nodes.iter().map(node_bytes).sum::<usize>()
-        }
-        Node::Words { words, .. } => words.len() * size_of::<(u32, u32)>(),
-        _ => 0,
-    }
-}
-
 /// Whether `request` can be verified here; a people's search reads long questions
 /// loosely and is left to search itself.
 pub(crate) fn supported(request: &SearchRequest) -> bool {
@@ -656,40 +617,255 @@ impl ListingFacts {
     }
 }
 
-/// Checks plans against one listing, remembering the typo and completion look-ups that
-/// many saved searches share.
+/// A clause as the percolator stores it: compiled once, however many saved searches
+/// use it, with its children by number (see [`Graph`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Op {
+    All,
+    Nothing,
+    And {
+        must: Box<[u32]>,
+        must_not: Box<[u32]>,
+    },
+    Any(Box<[u32]>),
+    Words {
+        stemmed: bool,
+        words: Box<[(u32, u32)]>,
+    },
+    Typo {
+        word: u32,
+        budget: u8,
+    },
+    Prefix {
+        word: u32,
+    },
+}
+
+/// Every clause of every saved search, each distinct one stored once: saved searches
+/// repeat the same topics and sectors, so the percolator keeps (and evaluates, once
+/// per listing) a few thousand clauses for a million saved searches. Like the
+/// vocabulary, it only grows.
+#[derive(Default)]
+pub(crate) struct Graph {
+    ops: Vec<Op>,
+    ids: HashMap<Op, u32>,
+    /// The deletion neighbourhood of each typo clause's word, sorted: a listing that
+    /// shares none of these keys has no word within its budget.
+    typo_keys: NumberMap<u32, Box<[u64]>>,
+}
+
+impl Graph {
+    pub(crate) fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub(crate) fn op(&self, id: u32) -> &Op {
+        self.ops.get(id as usize).unwrap_or(&Op::Nothing)
+    }
+
+    fn add(&mut self, op: Op, vocabulary: &Vocabulary) -> u32 {
+        if let Some(id) = self.ids.get(&op) {
+            return *id;
+        }
+        let id = u32::try_from(self.ops.len()).unwrap_or(u32::MAX);
+        if let Op::Typo { word, budget } = op {
+            let mut keys = Vec::new();
+            super::anchors::deletion_keys(vocabulary.word(word), budget, &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
+            self.typo_keys.insert(id, keys.into());
+        }
+        self.ops.push(op.clone());
+        self.ids.insert(op, id);
+        id
+    }
+
+    /// Stores `node` and its children, each once, and returns its number. Children of
+    /// `And` and `Any` are sorted, and one-child groups collapse, so that equal clauses
+    /// written differently share a number.
+    pub(crate) fn intern(&mut self, node: &Node, vocabulary: &Vocabulary) -> u32 {
+        let op = match node {
+            Node::All => Op::All,
+            Node::Nothing => Op::Nothing,
+            Node::And { must, must_not } => {
+                let (must, must_not) = self.intern_and(must, must_not, vocabulary);
+                match (must.as_slice(), must_not.is_empty()) {
+                    ([only], true) => return *only,
+                    ([], true) => Op::All,
+                    _ => Op::And {
+                        must: must.into(),
+                        must_not: must_not.into(),
+                    },
+                }
+            }
+            Node::Any(nodes) => {
+                let mut children: Vec<u32> =
+                    nodes.iter().map(|n| self.intern(n, vocabulary)).collect();
+                children.sort_unstable();
+                children.dedup();
+                match children.as_slice() {
+                    [] => Op::Nothing,
+                    [only] => return *only,
+                    _ => Op::Any(children.into()),
+                }
+            }
+            Node::Words { stemmed, words } => Op::Words {
+                stemmed: *stemmed,
+                words: words.clone(),
+            },
+            Node::Typo { word, budget } => Op::Typo {
+                word: *word,
+                budget: *budget,
+            },
+            Node::Prefix { word } => Op::Prefix { word: *word },
+        };
+        self.add(op, vocabulary)
+    }
+
+    /// The clauses of an `And`, stored, sorted and without match-alls among the
+    /// required ones (they decide nothing).
+    pub(crate) fn intern_and(
+        &mut self,
+        must: &[Node],
+        must_not: &[Node],
+        vocabulary: &Vocabulary,
+    ) -> (Vec<u32>, Vec<u32>) {
+        let mut required: Vec<u32> = must.iter().map(|n| self.intern(n, vocabulary)).collect();
+        required.retain(|id| *self.op(*id) != Op::All);
+        required.sort_unstable();
+        required.dedup();
+        let mut excluded: Vec<u32> = must_not
+            .iter()
+            .map(|n| self.intern(n, vocabulary))
+            .collect();
+        excluded.sort_unstable();
+        excluded.dedup();
+        (required, excluded)
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let children = |op: &Op| match op {
+            Op::And { must, must_not } => (must.len() + must_not.len()) * 4,
+            Op::Any(nodes) => nodes.len() * 4,
+            Op::Words { words, .. } => words.len() * 8,
+            _ => 0,
+        };
+        let heap: usize = self.ops.iter().map(children).sum();
+        let typo: usize = self.typo_keys.values().map(|k| k.len() * 8).sum();
+        self.ops.capacity() * size_of::<Op>()
+            + self.ids.capacity() * (size_of::<Op>() + size_of::<u32>() + 1)
+            + 2 * heap
+            + self.typo_keys.capacity() * (size_of::<(u32, Box<[u64]>)>() + 1)
+            + typo
+    }
+}
+
+impl Filters {
+    /// A hash of every filter value, for sharing equal filter sets.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.keywords.hash(&mut hasher);
+        self.verified.hash(&mut hasher);
+        self.max_price.hash(&mut hasher);
+        self.min_capacity.hash(&mut hasher);
+        self.available_on.hash(&mut hasher);
+        self.trl.hash(&mut hasher);
+        if let Some((point, radius)) = self.near {
+            for value in [point.lat, point.lon, radius] {
+                value.to_bits().hash(&mut hasher);
+            }
+        }
+        hasher.finish()
+    }
+
+    /// Whether these filters let every listing through.
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        let keywords: usize = self
+            .keywords
+            .iter()
+            .map(|values| {
+                values.len() * std::mem::size_of::<Box<str>>()
+                    + values.iter().map(|v| v.len()).sum::<usize>()
+            })
+            .sum();
+        std::mem::size_of::<Filters>() + keywords
+    }
+}
+
+const UNKNOWN: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
+
+/// Checks clauses and filters against one listing, remembering each clause's answer:
+/// many saved searches share clauses, and each is decided once per listing.
 pub(crate) struct Verifier<'a> {
     facts: &'a ListingFacts,
     vocabulary: &'a Vocabulary,
+    graph: &'a Graph,
+    /// The listing's anchor keys, sorted (see `anchors::listing_keys`).
+    listing_keys: &'a [u64],
     now_micros: i64,
-    typos: NumberMap<(u32, u8), bool>,
-    completions: NumberMap<u32, bool>,
+    answers: Vec<u8>,
 }
 
 impl<'a> Verifier<'a> {
     pub(crate) fn new(
         facts: &'a ListingFacts,
+        listing_keys: &'a [u64],
         vocabulary: &'a Vocabulary,
+        graph: &'a Graph,
         now: DateTime<Utc>,
     ) -> Verifier<'a> {
         Verifier {
             facts,
             vocabulary,
+            graph,
+            listing_keys,
             now_micros: micros(now),
-            typos: NumberMap::default(),
-            completions: NumberMap::default(),
+            answers: vec![UNKNOWN; graph.len()],
         }
     }
 
-    /// `Some(matches)`, or `None` for a plan search would refuse.
-    pub(crate) fn matches(&mut self, plan: &Plan) -> Option<bool> {
-        match plan {
-            Plan::Tree { text, filters } => Some(self.passes(filters) && self.node(text)),
-            Plan::Invalid => None,
-        }
+    /// Whether the listing is still live at `now`: an expired listing matches nothing.
+    pub(crate) fn live(&self) -> bool {
+        self.facts.expires_at > self.now_micros
     }
 
-    fn passes(&self, filters: &Filters) -> bool {
+    /// Whether every `must` clause holds and no `must_not` does.
+    pub(crate) fn all_hold(&mut self, must: &[u32], must_not: &[u32]) -> bool {
+        must.iter().all(|id| self.holds(*id)) && !must_not.iter().any(|id| self.holds(*id))
+    }
+
+    pub(crate) fn holds(&mut self, id: u32) -> bool {
+        match self.answers.get(id as usize) {
+            Some(&TRUE) => return true,
+            Some(&FALSE) => return false,
+            _ => {}
+        }
+        let graph = self.graph;
+        let answer = match graph.op(id) {
+            Op::All => true,
+            Op::Nothing => false,
+            Op::And { must, must_not } => self.all_hold(must, must_not),
+            Op::Any(children) => children.iter().any(|child| self.holds(*child)),
+            Op::Words { stemmed, words } => self.words(*stemmed, words),
+            Op::Typo { word, budget } => self.typo(id, *word, *budget),
+            Op::Prefix { word } => self.completion(*word),
+        };
+        if let Some(slot) = self.answers.get_mut(id as usize) {
+            *slot = if answer { TRUE } else { FALSE };
+        }
+        answer
+    }
+
+    /// The filters alone (expiry is checked once, by [`Self::live`]).
+    pub(crate) fn passes(&self, filters: &Filters) -> bool {
         let f = self.facts;
         for (wanted, have) in filters.keywords.iter().zip(&f.keywords) {
             if !wanted.is_empty() && !wanted.iter().any(|w| have.iter().any(|h| **w == **h)) {
@@ -697,9 +873,6 @@ impl<'a> Verifier<'a> {
             }
         }
         if filters.verified.is_some_and(|v| v != f.verified) {
-            return false;
-        }
-        if f.expires_at <= self.now_micros {
             return false;
         }
         if let Some((currency, max)) = &filters.max_price
@@ -734,20 +907,6 @@ impl<'a> Verifier<'a> {
         true
     }
 
-    fn node(&mut self, node: &Node) -> bool {
-        match node {
-            Node::All => true,
-            Node::Nothing => false,
-            Node::And { must, must_not } => {
-                must.iter().all(|n| self.node(n)) && !must_not.iter().any(|n| self.node(n))
-            }
-            Node::Any(nodes) => nodes.iter().any(|n| self.node(n)),
-            Node::Words { stemmed, words } => self.words(*stemmed, words),
-            Node::Typo { word, budget } => self.typo(*word, *budget),
-            Node::Prefix { word } => self.completion(*word),
-        }
-    }
-
     fn words(&self, stemmed: bool, words: &[(u32, u32)]) -> bool {
         let f = self.facts;
         if let [(_, word)] = words {
@@ -764,32 +923,29 @@ impl<'a> Verifier<'a> {
         }
     }
 
-    fn typo(&mut self, word: u32, budget: u8) -> bool {
-        if let Some(found) = self.typos.get(&(word, budget)) {
-            return *found;
+    fn typo(&self, id: u32, word: u32, budget: u8) -> bool {
+        // Two words within the budget share a deletion key; most listings share none
+        // with a given word, and are answered without computing a single distance.
+        let shares_a_key = self.graph.typo_keys.get(&id).is_some_and(|keys| {
+            keys.iter()
+                .any(|key| self.listing_keys.binary_search(key).is_ok())
+        });
+        if !shares_a_key {
+            return false;
         }
         let target: Vec<char> = self.vocabulary.word(word).chars().collect();
-        let found = self
-            .facts
+        self.facts
             .neutral_words
             .iter()
-            .any(|candidate| *candidate != target && within_edits(candidate, &target, budget));
-        self.typos.insert((word, budget), found);
-        found
+            .any(|candidate| *candidate != target && within_edits(candidate, &target, budget))
     }
 
-    fn completion(&mut self, word: u32) -> bool {
-        if let Some(found) = self.completions.get(&word) {
-            return *found;
-        }
+    fn completion(&self, word: u32) -> bool {
         let start: Vec<char> = self.vocabulary.word(word).chars().collect();
-        let found = self
-            .facts
+        self.facts
             .neutral_words
             .iter()
-            .any(|candidate| candidate.len() > start.len() && candidate.starts_with(&start));
-        self.completions.insert(word, found);
-        found
+            .any(|candidate| candidate.len() > start.len() && candidate.starts_with(&start))
     }
 }
 
