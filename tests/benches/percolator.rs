@@ -181,9 +181,10 @@ fn main() {
     );
     println!(
         "shared: {} templates (saved searches with the same clauses and anchoring filter), \
-         {} distinct clauses",
+         {} distinct clauses, {} distinct filter sets",
         percolator.templates(),
-        percolator.clauses()
+        percolator.clauses(),
+        percolator.filter_sets()
     );
     println!(
         "saved-search structures: {:.1} MB counted, {:.1} MB resident-set growth",

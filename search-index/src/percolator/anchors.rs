@@ -98,15 +98,16 @@ fn deletion_keys_of_chars(chars: &[char], deletions: u8, out: &mut Vec<u64>) {
 /// The key of the most selective filter `filters` holds with a single value (city,
 /// region, kind, country), or 0 when it has none: a listing lacking that value fails
 /// the filters whatever its text.
-pub(crate) fn filter_anchor(filters: &Filters) -> u64 {
+pub(crate) fn filter_anchor(filters: &Filters, vocabulary: &Vocabulary) -> u64 {
     for (name, position) in [
         ("city", CITY),
         ("region", REGION),
         ("kind", KIND),
         ("country", COUNTRY),
     ] {
-        if let Some([value]) = filters.keywords.get(position).map(|v| &v[..]) {
-            return filter_key(name, value);
+        let mut values = filters.keyword_values(position);
+        if let (Some(value), None) = (values.next(), values.next()) {
+            return filter_key(name, vocabulary.word(value));
         }
     }
     0

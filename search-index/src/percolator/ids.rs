@@ -76,6 +76,7 @@ impl SlotIds {
         }
     }
 
+    #[cfg(test)]
     pub(super) fn get(&self, id: &str) -> Option<u32> {
         self.position(id).and_then(|at| self.table.get(at).copied())
     }

@@ -68,8 +68,9 @@ use verify::{Filters, Graph, ListingFacts, Node, Plan, Verifier, Vocabulary};
 pub struct Percolation {
     /// Ids of the saved searches the listing satisfies, sorted.
     pub matches: Vec<String>,
-    /// Templates verified: distinct saved-search queries whose clauses were checked
-    /// against the listing (each shared by one saved search or many).
+    /// Templates verified: distinct saved-search queries (each shared by one saved
+    /// search or many) whose anchor clause and second clause the listing satisfies, and
+    /// whose remaining clauses were therefore checked.
     pub candidates: usize,
     /// Saved searches that could not run (an invalid stored query); never matches.
     pub failures: usize,
@@ -100,6 +101,8 @@ struct Template {
     required: usize,
     filter_anchor: u64,
     anchor: u32,
+    /// Another required clause, checked before the template is (see [`Percolator::anchored`]).
+    second: u32,
     fingerprint: u64,
     /// Slots of the saved searches using it; empty marks a free template.
     slots: Vec<u32>,
@@ -129,8 +132,10 @@ pub struct Percolator {
     filter_sets: Vec<FilterSet>,
     free_filter_sets: Vec<u32>,
     filter_set_of: NumberMap<u64, u32>,
-    /// Anchor clause → the templates filed under it.
-    anchored: NumberMap<u32, Vec<u32>>,
+    /// Anchor clause → the templates filed under it, each beside its second clause:
+    /// most templates a listing's anchor clauses select fail on their second one, and
+    /// deciding that from these lists saves reaching for the template at all.
+    anchored: NumberMap<u32, Vec<(u32, u32)>>,
     /// Key → the anchor clauses a listing with that key may satisfy.
     by_key: NumberMap<u64, Vec<u32>>,
     /// One bit per key hash range: clear means no anchor clause has a key there.
@@ -151,6 +156,7 @@ impl std::fmt::Debug for Percolator {
             .field("saved_searches", &self.len())
             .field("templates", &self.templates())
             .field("clauses", &self.graph.len())
+            .field("filter_sets", &self.filter_sets())
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +223,11 @@ impl Percolator {
         self.templates.len() - self.free_templates.len()
     }
 
+    /// Distinct filter sets in use.
+    pub fn filter_sets(&self) -> usize {
+        self.filter_sets.len() - self.free_filter_sets.len()
+    }
+
     /// Distinct clauses stored.
     pub fn clauses(&self) -> usize {
         self.graph.len()
@@ -237,9 +248,10 @@ impl Percolator {
             if record.slots.is_empty() {
                 continue;
             }
-            let anchor = self.choose_anchor(record.required());
+            let (anchor, second) = self.choose_anchors(record.required());
             if let Some(record) = self.templates.get_mut(template) {
                 record.anchor = anchor;
+                record.second = second;
             }
             self.file(u32::try_from(template).unwrap_or(u32::MAX));
         }
@@ -287,7 +299,7 @@ impl Percolator {
                             }
                         }
                     };
-                    let template = self.template(required, excluded, filter_anchor(&filters));
+                    let template = self.template(required, excluded, filter_anchor(&filters, &self.vocabulary));
                     if let Some(record) = self.templates.get_mut(template as usize) {
                         record.slots.push(slot);
                     }
@@ -347,8 +359,9 @@ impl Percolator {
         {
             return existing;
         }
-        let anchor = self.choose_anchor(&required);
+        let (anchor, second) = self.choose_anchors(&required);
         let record = Template {
+            second,
             required: required.len(),
             clauses: required.into_iter().chain(excluded).collect(),
             filter_anchor,
@@ -389,16 +402,24 @@ impl Percolator {
         self.free_templates.push(template);
     }
 
-    /// The required clause whose keys select the fewest listings, if any has keys.
-    fn choose_anchor(&self, required: &[u32]) -> u32 {
-        required
+    /// The required clause whose keys select the fewest listings, if any has keys, and
+    /// the next most selective required clause, if there is another.
+    fn choose_anchors(&self, required: &[u32]) -> (u32, u32) {
+        let mut costs: Vec<(u32, f64)> = required
             .iter()
-            .filter_map(|clause| {
-                clause_keys(&self.graph, *clause, &self.vocabulary, &self.statistics)
-                    .map(|(_, cost)| (*clause, cost))
+            .map(|clause| {
+                let cost = clause_keys(&self.graph, *clause, &self.vocabulary, &self.statistics)
+                    .map_or(f64::INFINITY, |(_, cost)| cost);
+                (*clause, cost)
             })
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map_or(NO_ANCHOR, |(clause, _)| clause)
+            .collect();
+        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+        match costs.as_slice() {
+            [(anchor, cost), rest @ ..] if cost.is_finite() => {
+                (*anchor, rest.first().map_or(NO_ANCHOR, |(second, _)| *second))
+            }
+            _ => (NO_ANCHOR, NO_ANCHOR),
+        }
     }
 
     fn file(&mut self, template: u32) {
@@ -412,9 +433,9 @@ impl Percolator {
                 .push(template);
             return;
         }
-        let anchor = record.anchor;
+        let (anchor, second) = (record.anchor, record.second);
         let list = self.anchored.entry(anchor).or_default();
-        list.push(template);
+        list.push((second, template));
         if list.len() > 1 {
             return;
         }
@@ -448,7 +469,9 @@ impl Percolator {
         let Some(list) = self.anchored.get_mut(&anchor) else {
             return;
         };
-        remove_value(list, template);
+        if let Some(position) = list.iter().position(|(_, t)| *t == template) {
+            list.swap_remove(position);
+        }
         if !list.is_empty() {
             return;
         }
@@ -578,8 +601,10 @@ impl Percolator {
             clauses.dedup();
             for clause in clauses {
                 if verifier.holds(clause) {
-                    for template in self.anchored.get(&clause).into_iter().flatten() {
-                        self.check_template(*template, &mut verifier, &mut outcome);
+                    for (second, template) in self.anchored.get(&clause).into_iter().flatten() {
+                        if *second == NO_ANCHOR || verifier.holds(*second) {
+                            self.check_template(*template, &mut verifier, &mut outcome);
+                        }
                     }
                 }
             }
@@ -628,7 +653,7 @@ impl Percolator {
             + self.filter_sets.capacity() * size_of::<FilterSet>()
             + self.free_filter_sets.capacity() * size_of::<u32>()
             + map(self.filter_set_of.capacity(), size_of::<(u64, u32)>())
-            + map(self.anchored.capacity(), size_of::<(u32, Vec<u32>)>())
+            + map(self.anchored.capacity(), size_of::<(u32, Vec<(u32, u32)>)>())
             + map(self.by_key.capacity(), size_of::<(u64, Vec<u32>)>())
             + self.key_bits.capacity() * size_of::<u64>()
             + map(self.unanchored.capacity(), size_of::<(u64, Vec<u32>)>())
@@ -645,7 +670,11 @@ impl Percolator {
             .iter()
             .map(|set| set.filters.bytes())
             .sum::<usize>();
-        bytes += lists(&mut self.anchored.values());
+        bytes += self
+            .anchored
+            .values()
+            .map(|list| list.capacity() * size_of::<(u32, u32)>())
+            .sum::<usize>();
         bytes += lists(&mut self.by_key.values());
         bytes += lists(&mut self.unanchored.values());
         bytes += self.searches.len() * size_of::<SearchRequest>();

@@ -20,9 +20,9 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use tantivy::tokenizer::Token;
 
-/// Keyword filters in the order of [`Filters::keywords`].
+/// Keyword filters, numbered as in [`Condition::Keyword`].
 pub(super) const KEYWORD_FILTERS: usize = 8;
-/// Positions of the filters the anchors can use in [`Filters::keywords`].
+/// Numbers of the filters the anchors can use.
 pub(super) const KIND: usize = 0;
 pub(super) const COUNTRY: usize = 2;
 pub(super) const REGION: usize = 3;
@@ -98,18 +98,37 @@ pub(crate) enum Node {
     },
 }
 
-/// A request's filters, normalised as search normalises them.
+/// One condition of a saved search's filters, normalised as search normalises it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Condition {
+    /// Keyword filter `field` (kind, organisation kind, country, region, city, topic,
+    /// engagement, space type) holds this word (a vocabulary number). Consecutive
+    /// conditions on the same field are alternatives: one of them must hold.
+    Keyword { field: u8, value: u32 },
+    Verified(bool),
+    /// A headline price in this currency (a vocabulary number) of at most `amount`.
+    MaxPrice { currency: u32, amount: i64 },
+    MinCapacity(u64),
+    AvailableOn(i64),
+    Trl(u64, u64),
+    Near(GeoPoint, f64),
+}
+
+/// A request's filters, as a short list of conditions (most saved searches have two or
+/// three, and a million of them must fit in little memory).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Filters {
-    /// Per keyword filter (kind, organisation kind, country, region, city, topic,
-    /// engagement, space type), the accepted values; empty does not filter.
-    pub(super) keywords: [Box<[Box<str>]>; KEYWORD_FILTERS],
-    verified: Option<bool>,
-    max_price: Option<(Box<str>, i64)>,
-    min_capacity: Option<u64>,
-    available_on: Option<i64>,
-    trl: Option<(u64, u64)>,
-    near: Option<(GeoPoint, f64)>,
+    pub(super) conditions: Box<[Condition]>,
+}
+
+impl Filters {
+    /// The values keyword filter `field` accepts.
+    pub(super) fn keyword_values(&self, field: usize) -> impl Iterator<Item = u32> + '_ {
+        self.conditions.iter().filter_map(move |condition| match condition {
+            Condition::Keyword { field: f, value } if usize::from(*f) == field => Some(*value),
+            _ => None,
+        })
+    }
 }
 
 /// A saved search as the verifier runs it.
@@ -153,7 +172,7 @@ pub(crate) fn plan(
     };
     Plan::Tree {
         text,
-        filters: Box::new(filters(request, analyzers)),
+        filters: Box::new(filters(request, analyzers, vocabulary)),
     }
 }
 
@@ -180,45 +199,61 @@ fn invalid_filters(request: &SearchRequest) -> bool {
         .is_some_and(|price| price.currency.trim().is_empty())
 }
 
-fn keyword_values(values: &[String], analyzers: &mut Analyzers) -> Box<[Box<str>]> {
-    values
-        .iter()
-        .map(|v| analyzers.keyword(v))
-        .filter(|v| !v.is_empty())
-        .map(String::into_boxed_str)
-        .collect()
-}
-
-fn filters(request: &SearchRequest, analyzers: &mut Analyzers) -> Filters {
+fn filters(
+    request: &SearchRequest,
+    analyzers: &mut Analyzers,
+    vocabulary: &mut Vocabulary,
+) -> Filters {
     let r = request;
+    let mut conditions = Vec::new();
+    let keyword_filters: [&[String]; KEYWORD_FILTERS] = [
+        &r.kinds,
+        &r.organisation_kinds,
+        &r.countries,
+        &r.regions,
+        &r.cities,
+        &r.topics,
+        &r.engagement_modes,
+        &r.space_types,
+    ];
+    for (field, values) in keyword_filters.into_iter().enumerate() {
+        for value in values {
+            let value = analyzers.keyword(value);
+            if !value.is_empty() {
+                conditions.push(Condition::Keyword {
+                    field: u8::try_from(field).unwrap_or(u8::MAX),
+                    value: vocabulary.intern(&value),
+                });
+            }
+        }
+    }
+    if let Some(verified) = r.verified {
+        conditions.push(Condition::Verified(verified));
+    }
+    if let Some(price) = &r.max_price {
+        conditions.push(Condition::MaxPrice {
+            currency: vocabulary.intern(&analyzers.keyword(&price.currency)),
+            amount: price.amount_minor,
+        });
+    }
+    if let Some(min) = r.min_capacity {
+        conditions.push(Condition::MinCapacity(u64::from(min)));
+    }
+    if let Some(day) = r.available_on {
+        conditions.push(Condition::AvailableOn(day_number(day)));
+    }
+    match (r.trl_min, r.trl_max) {
+        (None, None) => {}
+        (low, high) => conditions.push(Condition::Trl(
+            u64::from(low.unwrap_or(0)),
+            u64::from(high.unwrap_or(u8::MAX)),
+        )),
+    }
+    if let Some((point, radius)) = r.near {
+        conditions.push(Condition::Near(point, radius));
+    }
     Filters {
-        keywords: [
-            keyword_values(&r.kinds, analyzers),
-            keyword_values(&r.organisation_kinds, analyzers),
-            keyword_values(&r.countries, analyzers),
-            keyword_values(&r.regions, analyzers),
-            keyword_values(&r.cities, analyzers),
-            keyword_values(&r.topics, analyzers),
-            keyword_values(&r.engagement_modes, analyzers),
-            keyword_values(&r.space_types, analyzers),
-        ],
-        verified: r.verified,
-        max_price: r.max_price.as_ref().map(|price| {
-            (
-                analyzers.keyword(&price.currency).into_boxed_str(),
-                price.amount_minor,
-            )
-        }),
-        min_capacity: r.min_capacity.map(u64::from),
-        available_on: r.available_on.map(day_number),
-        trl: match (r.trl_min, r.trl_max) {
-            (None, None) => None,
-            (low, high) => Some((
-                u64::from(low.unwrap_or(0)),
-                u64::from(high.unwrap_or(u8::MAX)),
-            )),
-        },
-        near: r.near,
+        conditions: conditions.into(),
     }
 }
 
@@ -762,19 +797,24 @@ impl Graph {
 }
 
 impl Filters {
-    /// A hash of every filter value, for sharing equal filter sets.
+    /// A hash of every condition, for sharing equal filter sets.
     pub(crate) fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.keywords.hash(&mut hasher);
-        self.verified.hash(&mut hasher);
-        self.max_price.hash(&mut hasher);
-        self.min_capacity.hash(&mut hasher);
-        self.available_on.hash(&mut hasher);
-        self.trl.hash(&mut hasher);
-        if let Some((point, radius)) = self.near {
-            for value in [point.lat, point.lon, radius] {
-                value.to_bits().hash(&mut hasher);
+        for condition in &self.conditions {
+            match condition {
+                Condition::Keyword { field, value } => (0u8, field, value).hash(&mut hasher),
+                Condition::Verified(verified) => (1u8, verified).hash(&mut hasher),
+                Condition::MaxPrice { currency, amount } => {
+                    (2u8, currency, amount).hash(&mut hasher);
+                }
+                Condition::MinCapacity(min) => (3u8, min).hash(&mut hasher),
+                Condition::AvailableOn(day) => (4u8, day).hash(&mut hasher),
+                Condition::Trl(low, high) => (5u8, low, high).hash(&mut hasher),
+                Condition::Near(point, radius) => {
+                    (6u8, point.lat.to_bits(), point.lon.to_bits(), radius.to_bits())
+                        .hash(&mut hasher);
+                }
             }
         }
         hasher.finish()
@@ -782,19 +822,11 @@ impl Filters {
 
     /// Whether these filters let every listing through.
     pub(crate) fn is_empty(&self) -> bool {
-        *self == Filters::default()
+        self.conditions.is_empty()
     }
 
     pub(crate) fn bytes(&self) -> usize {
-        let keywords: usize = self
-            .keywords
-            .iter()
-            .map(|values| {
-                values.len() * std::mem::size_of::<Box<str>>()
-                    + values.iter().map(|v| v.len()).sum::<usize>()
-            })
-            .sum();
-        std::mem::size_of::<Filters>() + keywords
+        self.conditions.len() * std::mem::size_of::<Condition>()
     }
 }
 
@@ -867,42 +899,48 @@ impl<'a> Verifier<'a> {
     /// The filters alone (expiry is checked once, by [`Self::live`]).
     pub(crate) fn passes(&self, filters: &Filters) -> bool {
         let f = self.facts;
-        for (wanted, have) in filters.keywords.iter().zip(&f.keywords) {
-            if !wanted.is_empty() && !wanted.iter().any(|w| have.iter().any(|h| **w == **h)) {
+        let word = |id: u32| self.vocabulary.word(id);
+        let conditions = &filters.conditions[..];
+        let mut at = 0;
+        while let Some(condition) = conditions.get(at) {
+            at += 1;
+            let holds = match condition {
+                Condition::Keyword { field, value } => {
+                    let have = f.keywords.get(usize::from(*field)).map_or(&[][..], |v| &v[..]);
+                    let mut any = have.iter().any(|h| h == word(*value));
+                    // The other values of the same filter are alternatives.
+                    while let Some(Condition::Keyword {
+                        field: next_field,
+                        value: next,
+                    }) = conditions.get(at)
+                        && next_field == field
+                    {
+                        any = any || have.iter().any(|h| h == word(*next));
+                        at += 1;
+                    }
+                    any
+                }
+                Condition::Verified(verified) => *verified == f.verified,
+                Condition::MaxPrice { currency, amount } => f
+                    .price
+                    .as_ref()
+                    .is_some_and(|(c, price)| c == word(*currency) && price <= amount),
+                Condition::MinCapacity(min) => f.capacity.is_some_and(|capacity| capacity >= *min),
+                Condition::AvailableOn(day) => {
+                    !(f.available_from.is_some_and(|from| from > *day)
+                        || f.available_until.is_some_and(|until| until < *day))
+                }
+                Condition::Trl(low, high) => {
+                    !(f.trl_min.is_some_and(|min| min > *high)
+                        || f.trl_max.is_some_and(|max| max < *low))
+                }
+                Condition::Near(center, radius) => f
+                    .location
+                    .is_some_and(|point| haversine_km(*center, point) <= *radius),
+            };
+            if !holds {
                 return false;
             }
-        }
-        if filters.verified.is_some_and(|v| v != f.verified) {
-            return false;
-        }
-        if let Some((currency, max)) = &filters.max_price
-            && !f
-                .price
-                .as_ref()
-                .is_some_and(|(c, amount)| **c == **currency && amount <= max)
-        {
-            return false;
-        }
-        if let Some(min) = filters.min_capacity
-            && f.capacity.is_none_or(|capacity| capacity < min)
-        {
-            return false;
-        }
-        if let Some(day) = filters.available_on
-            && (f.available_from.is_some_and(|from| from > day)
-                || f.available_until.is_some_and(|until| until < day))
-        {
-            return false;
-        }
-        if let Some((low, high)) = filters.trl
-            && (f.trl_min.is_some_and(|min| min > high) || f.trl_max.is_some_and(|max| max < low))
-        {
-            return false;
-        }
-        if let Some((center, radius)) = filters.near {
-            return f
-                .location
-                .is_some_and(|point| haversine_km(center, point) <= radius);
         }
         true
     }
