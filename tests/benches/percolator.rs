@@ -172,6 +172,8 @@ fn main() {
             Err(_) => refused += 1,
         }
     }
+    // As the server does once its start-up load is done.
+    percolator.shrink_to_fit();
     let load_time = started.elapsed();
     let resident_growth = resident_bytes().saturating_sub(resident_before);
     println!(

@@ -46,6 +46,9 @@ pub trait SavedSearchMatcher: Send + Sync {
     /// How common words are among the listings, for matchers that organise saved
     /// searches by their rarest words; others ignore it.
     fn use_word_statistics(&self, _statistics: WordStatistics) {}
+    /// Called once the saved searches are loaded at start-up: a matcher that grows its
+    /// structures by doubling can release the spare room.
+    fn shrink_to_fit(&self) {}
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -132,6 +135,13 @@ impl SavedSearchMatcher for PercolatorMatcher {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .use_word_statistics(statistics);
+    }
+
+    fn shrink_to_fit(&self) {
+        self.percolator
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .shrink_to_fit();
     }
 
     fn len(&self) -> usize {
@@ -228,6 +238,7 @@ impl Hub {
                 }
             }
         }
+        matcher.shrink_to_fit();
         Ok(loaded)
     }
 

@@ -174,6 +174,14 @@ impl SlotIds {
         self.garbage = 0;
     }
 
+    pub(super) fn shrink_to_fit(&mut self) {
+        if self.garbage > 0 {
+            self.compact();
+        }
+        self.bytes.shrink_to_fit();
+        self.spans.shrink_to_fit();
+    }
+
     pub(super) fn bytes(&self) -> usize {
         self.bytes.capacity()
             + self.spans.capacity() * std::mem::size_of::<(u32, u32)>()

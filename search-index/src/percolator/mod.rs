@@ -61,7 +61,7 @@ impl Hasher for NumberHasher {
 
 /// A map keyed by numbers (see [`NumberHasher`]).
 pub(crate) type NumberMap<K, V> = HashMap<K, V, BuildHasherDefault<NumberHasher>>;
-use verify::{Filters, Graph, ListingFacts, Node, Plan, Verifier, Vocabulary};
+use verify::{Filters, Graph, ListingFacts, Node, Verifier, Vocabulary};
 
 /// What matching one listing found, with the work it took (for benchmarks and logs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,26 +92,29 @@ const KEY_BITS_LOG2: u32 = 20;
 struct Slot {
     template: u32,
     filters: u32,
+    /// The next slot of the same template (`NO_SLOT` ends the list).
+    next: u32,
 }
+
+/// Distinct query texts whose compiled clauses are remembered.
+const COMPILED_CACHE: usize = 100_000;
+/// Ends a template's list of slots.
+const NO_SLOT: u32 = u32::MAX;
+/// Clauses a template holds inline; longer queries keep theirs in `long_clauses`.
+const INLINE_CLAUSES: usize = 4;
 
 /// Saved searches with the same clauses and the same anchoring filter value.
 struct Template {
-    /// Required clauses, then excluded ones.
-    clauses: Box<[u32]>,
-    required: usize,
     filter_anchor: u64,
+    /// Required clauses, then excluded ones, when they fit.
+    inline: [u32; INLINE_CLAUSES],
     anchor: u32,
     /// Another required clause, checked before the template is (see [`Percolator::anchored`]).
     second: u32,
-    fingerprint: u64,
-    /// Slots of the saved searches using it; empty marks a free template.
-    slots: Vec<u32>,
-}
-
-impl Template {
-    fn required(&self) -> &[u32] {
-        self.clauses.get(..self.required).unwrap_or_default()
-    }
+    /// The first slot of the saved searches using it; `NO_SLOT` marks a free template.
+    first_slot: u32,
+    required: u16,
+    total: u16,
 }
 
 /// One distinct set of filters, shared by the saved searches that use it.
@@ -132,10 +135,12 @@ pub struct Percolator {
     filter_sets: Vec<FilterSet>,
     free_filter_sets: Vec<u32>,
     filter_set_of: NumberMap<u64, u32>,
-    /// Anchor clause → the templates filed under it, each beside its second clause:
-    /// most templates a listing's anchor clauses select fail on their second one, and
-    /// deciding that from these lists saves reaching for the template at all.
-    anchored: NumberMap<u32, Vec<(u32, u32)>>,
+    /// Clauses of templates with more than [`INLINE_CLAUSES`].
+    long_clauses: NumberMap<u32, Box<[u32]>>,
+    /// Anchor clause → the templates filed under it, each beside its second clause and
+    /// its filter anchor: most templates a listing's anchor clauses select fail on one
+    /// of those, and deciding that from these lists saves reaching for the template.
+    anchored: NumberMap<u32, Vec<Anchored>>,
     /// Key → the anchor clauses a listing with that key may satisfy.
     by_key: NumberMap<u64, Vec<u32>>,
     /// One bit per key hash range: clear means no anchor clause has a key there.
@@ -145,6 +150,10 @@ pub struct Percolator {
     /// Slot → a request only search itself can answer.
     searches: NumberMap<u32, Box<SearchRequest>>,
     graph: Graph,
+    /// Query text → its required and excluded clauses: saved searches repeat the same
+    /// queries, and compiling one (five languages' stems, synonyms) is most of the cost
+    /// of adding it. Bounded; emptied by [`Percolator::shrink_to_fit`].
+    compiled: HashMap<String, (Box<[u32]>, Box<[u32]>)>,
     analyzers: Analyzers,
     vocabulary: Vocabulary,
     statistics: WordStatistics,
@@ -165,6 +174,14 @@ impl Default for Percolator {
     fn default() -> Self {
         Percolator::new()
     }
+}
+
+/// A template as filed under its anchor clause.
+#[derive(Debug, Clone, Copy)]
+struct Anchored {
+    filter_anchor: u64,
+    second: u32,
+    template: u32,
 }
 
 fn remove_value(list: &mut Vec<u32>, value: u32) {
@@ -195,6 +212,7 @@ impl Percolator {
             templates: Vec::new(),
             free_templates: Vec::new(),
             template_of: NumberMap::default(),
+            long_clauses: NumberMap::default(),
             filter_sets: Vec::new(),
             free_filter_sets: Vec::new(),
             filter_set_of: NumberMap::default(),
@@ -204,6 +222,7 @@ impl Percolator {
             unanchored: NumberMap::default(),
             searches: NumberMap::default(),
             graph: Graph::default(),
+            compiled: HashMap::new(),
             analyzers: Analyzers::new(),
             vocabulary: Vocabulary::default(),
             statistics: WordStatistics::default(),
@@ -233,6 +252,30 @@ impl Percolator {
         self.graph.len()
     }
 
+    /// Releases spare capacity (after loading many saved searches at once, when the
+    /// structures have grown by doubling) and forgets the compiled-query cache.
+    pub fn shrink_to_fit(&mut self) {
+        self.compiled.clear();
+        self.compiled.shrink_to_fit();
+        self.slots.shrink_to_fit();
+        self.free_slots.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.templates.shrink_to_fit();
+        self.free_templates.shrink_to_fit();
+        self.template_of.shrink_to_fit();
+        self.long_clauses.shrink_to_fit();
+        self.filter_sets.shrink_to_fit();
+        self.free_filter_sets.shrink_to_fit();
+        self.filter_set_of.shrink_to_fit();
+        self.anchored.shrink_to_fit();
+        self.anchored.values_mut().for_each(Vec::shrink_to_fit);
+        self.by_key.shrink_to_fit();
+        self.by_key.values_mut().for_each(Vec::shrink_to_fit);
+        self.unanchored.shrink_to_fit();
+        self.unanchored.values_mut().for_each(Vec::shrink_to_fit);
+        self.searches.shrink_to_fit();
+    }
+
     /// Chooses anchors by how common words are among listings from now on, and files
     /// every template again under its rarest clause.
     pub fn use_word_statistics(&mut self, statistics: WordStatistics) {
@@ -245,10 +288,12 @@ impl Percolator {
             let Some(record) = self.templates.get(template) else {
                 continue;
             };
-            if record.slots.is_empty() {
+            if record.first_slot == NO_SLOT {
                 continue;
             }
-            let (anchor, second) = self.choose_anchors(record.required());
+            let template_id = u32::try_from(template).unwrap_or(u32::MAX);
+            let required = self.template_clauses(template_id).0.to_vec();
+            let (anchor, second) = self.choose_anchors(&required);
             if let Some(record) = self.templates.get_mut(template) {
                 record.anchor = anchor;
                 record.second = second;
@@ -268,6 +313,7 @@ impl Percolator {
                 self.slots.push(Slot {
                     template: FREE,
                     filters: NO_FILTERS,
+                    next: NO_SLOT,
                 });
                 slot
             }
@@ -278,34 +324,31 @@ impl Percolator {
             Slot {
                 template: BY_SEARCH,
                 filters: NO_FILTERS,
+                next: NO_SLOT,
             }
         } else {
-            match verify::plan(&request, &mut self.analyzers, &mut self.vocabulary) {
-                Plan::Invalid => Slot {
+            match self.compile_text(&request) {
+                None => Slot {
                     template: INVALID,
                     filters: NO_FILTERS,
+                    next: NO_SLOT,
                 },
-                Plan::Tree { text, filters } => {
-                    let (required, excluded) = match &text {
-                        Node::And { must, must_not } => {
-                            self.graph.intern_and(must, must_not, &self.vocabulary)
-                        }
-                        other => {
-                            let clause = self.graph.intern(other, &self.vocabulary);
-                            if *self.graph.op(clause) == verify::Op::All {
-                                (Vec::new(), Vec::new())
-                            } else {
-                                (vec![clause], Vec::new())
-                            }
-                        }
-                    };
-                    let template = self.template(required, excluded, filter_anchor(&filters, &self.vocabulary));
-                    if let Some(record) = self.templates.get_mut(template as usize) {
-                        record.slots.push(slot);
-                    }
+                Some((required, excluded)) => {
+                    let filters =
+                        verify::filters(&request, &mut self.analyzers, &mut self.vocabulary);
+                    let template = self.template(
+                        required,
+                        excluded,
+                        filter_anchor(&filters, &self.vocabulary),
+                    );
+                    let next = self
+                        .templates
+                        .get_mut(template as usize)
+                        .map_or(NO_SLOT, |record| std::mem::replace(&mut record.first_slot, slot));
                     Slot {
                         template,
                         filters: self.filter_set(filters),
+                        next,
                     }
                 }
             }
@@ -322,10 +365,15 @@ impl Percolator {
         let Some(record) = self.slots.get_mut(slot as usize) else {
             return;
         };
-        let Slot { template, filters } = *record;
+        let Slot {
+            template,
+            filters,
+            next,
+        } = *record;
         *record = Slot {
             template: FREE,
             filters: NO_FILTERS,
+            next: NO_SLOT,
         };
         self.free_slots.push(slot);
         match template {
@@ -334,10 +382,11 @@ impl Percolator {
                 self.searches.remove(&slot);
             }
             template => {
-                let now_unused = self.templates.get_mut(template as usize).is_some_and(|t| {
-                    remove_value(&mut t.slots, slot);
-                    t.slots.is_empty()
-                });
+                self.unlink_slot(template, slot, next);
+                let now_unused = self
+                    .templates
+                    .get(template as usize)
+                    .is_some_and(|t| t.first_slot == NO_SLOT);
                 if now_unused {
                     self.drop_template(template);
                 }
@@ -348,26 +397,96 @@ impl Percolator {
         }
     }
 
+    /// The required and excluded clauses of a request's query, or `None` for a request
+    /// search would refuse.
+    fn compile_text(&mut self, request: &SearchRequest) -> Option<(Vec<u32>, Vec<u32>)> {
+        if verify::invalid_filters(request) {
+            return None;
+        }
+        if let Some((required, excluded)) = self.compiled.get(&request.query) {
+            return Some((required.to_vec(), excluded.to_vec()));
+        }
+        let text = verify::text(&request.query, &mut self.analyzers, &mut self.vocabulary)?;
+        let (required, excluded) = match &text {
+            Node::And { must, must_not } => self.graph.intern_and(must, must_not, &self.vocabulary),
+            other => {
+                let clause = self.graph.intern(other, &self.vocabulary);
+                if *self.graph.op(clause) == verify::Op::All {
+                    (Vec::new(), Vec::new())
+                } else {
+                    (vec![clause], Vec::new())
+                }
+            }
+        };
+        if self.compiled.len() >= COMPILED_CACHE {
+            self.compiled.clear();
+        }
+        self.compiled.insert(
+            request.query.clone(),
+            (required.clone().into(), excluded.clone().into()),
+        );
+        Some((required, excluded))
+    }
+
+    /// Takes `slot` (followed by `next`) out of its template's list.
+    fn unlink_slot(&mut self, template: u32, slot: u32, next: u32) {
+        let Some(record) = self.templates.get_mut(template as usize) else {
+            return;
+        };
+        if record.first_slot == slot {
+            record.first_slot = next;
+            return;
+        }
+        let mut at = record.first_slot;
+        while let Some(entry) = self.slots.get_mut(at as usize) {
+            if entry.next == slot {
+                entry.next = next;
+                return;
+            }
+            at = entry.next;
+        }
+    }
+
+    /// A template's required and excluded clauses.
+    fn template_clauses(&self, template: u32) -> (&[u32], &[u32]) {
+        let Some(record) = self.templates.get(template as usize) else {
+            return (&[], &[]);
+        };
+        let all = if usize::from(record.total) <= INLINE_CLAUSES {
+            record.inline.get(..usize::from(record.total)).unwrap_or_default()
+        } else {
+            self.long_clauses.get(&template).map_or(&[][..], |c| &c[..])
+        };
+        all.split_at(usize::from(record.required).min(all.len()))
+    }
+
     /// The template for these clauses, shared when it exists.
     fn template(&mut self, required: Vec<u32>, excluded: Vec<u32>, filter_anchor: u64) -> u32 {
         let fingerprint = fingerprint_of(&required, &excluded, filter_anchor);
         if let Some(&existing) = self.template_of.get(&fingerprint)
-            && let Some(record) = self.templates.get(existing as usize)
-            && record.required == required.len()
-            && record.filter_anchor == filter_anchor
-            && record.clauses.iter().eq(required.iter().chain(&excluded))
+            && self
+                .templates
+                .get(existing as usize)
+                .is_some_and(|record| record.filter_anchor == filter_anchor)
+            && self.template_clauses(existing) == (&required[..], &excluded[..])
         {
             return existing;
         }
         let (anchor, second) = self.choose_anchors(&required);
+        let all: Vec<u32> = required.iter().chain(&excluded).copied().collect();
+        let mut inline = [NO_ANCHOR; INLINE_CLAUSES];
+        for (cell, clause) in inline.iter_mut().zip(&all) {
+            *cell = *clause;
+        }
         let record = Template {
-            second,
-            required: required.len(),
-            clauses: required.into_iter().chain(excluded).collect(),
             filter_anchor,
+            inline,
             anchor,
-            fingerprint,
-            slots: Vec::new(),
+            second,
+            first_slot: NO_SLOT,
+            // A query of more than 65,535 clauses is refused by search long before.
+            required: u16::try_from(required.len()).unwrap_or(u16::MAX),
+            total: u16::try_from(all.len()).unwrap_or(u16::MAX),
         };
         let template = match self.free_templates.pop() {
             Some(template) => {
@@ -381,6 +500,9 @@ impl Percolator {
                 u32::try_from(self.templates.len() - 1).unwrap_or(u32::MAX)
             }
         };
+        if all.len() > INLINE_CLAUSES {
+            self.long_clauses.insert(template, all.into());
+        }
         // A different template with the same fingerprint keeps the entry; this one is
         // then simply not shared.
         self.template_of.entry(fingerprint).or_insert(template);
@@ -390,14 +512,19 @@ impl Percolator {
 
     fn drop_template(&mut self, template: u32) {
         self.unfile(template);
-        let Some(record) = self.templates.get_mut(template as usize) else {
-            return;
-        };
-        let fingerprint = record.fingerprint;
-        record.clauses = Box::new([]);
-        record.slots = Vec::new();
+        let (required, excluded) = self.template_clauses(template);
+        let filter_anchor = self
+            .templates
+            .get(template as usize)
+            .map_or(0, |record| record.filter_anchor);
+        let fingerprint = fingerprint_of(required, excluded, filter_anchor);
         if self.template_of.get(&fingerprint) == Some(&template) {
             self.template_of.remove(&fingerprint);
+        }
+        self.long_clauses.remove(&template);
+        if let Some(record) = self.templates.get_mut(template as usize) {
+            record.total = 0;
+            record.first_slot = NO_SLOT;
         }
         self.free_templates.push(template);
     }
@@ -433,9 +560,13 @@ impl Percolator {
                 .push(template);
             return;
         }
-        let (anchor, second) = (record.anchor, record.second);
+        let anchor = record.anchor;
         let list = self.anchored.entry(anchor).or_default();
-        list.push((second, template));
+        list.push(Anchored {
+            filter_anchor: record.filter_anchor,
+            second: record.second,
+            template,
+        });
         if list.len() > 1 {
             return;
         }
@@ -469,7 +600,7 @@ impl Percolator {
         let Some(list) = self.anchored.get_mut(&anchor) else {
             return;
         };
-        if let Some(position) = list.iter().position(|(_, t)| *t == template) {
+        if let Some(position) = list.iter().position(|entry| entry.template == template) {
             list.swap_remove(position);
         }
         if !list.is_empty() {
@@ -492,20 +623,20 @@ impl Percolator {
         }
     }
 
-    fn filter_set(&mut self, filters: Box<Filters>) -> u32 {
+    fn filter_set(&mut self, filters: Filters) -> u32 {
         if filters.is_empty() {
             return NO_FILTERS;
         }
         let fingerprint = filters.fingerprint();
         if let Some(&existing) = self.filter_set_of.get(&fingerprint)
             && let Some(record) = self.filter_sets.get_mut(existing as usize)
-            && record.filters == filters
+            && *record.filters == filters
         {
             record.uses += 1;
             return existing;
         }
         let record = FilterSet {
-            filters,
+            filters: Box::new(filters),
             fingerprint,
             uses: 1,
         };
@@ -554,25 +685,21 @@ impl Percolator {
             return;
         };
         outcome.candidates += 1;
-        let (required, excluded) = record.clauses.split_at(record.required);
+        let (required, excluded) = self.template_clauses(template);
         if !verifier.all_hold(required, excluded) {
             return;
         }
-        for slot in &record.slots {
-            let passes = match self.slots.get(*slot as usize) {
-                Some(Slot {
-                    filters: NO_FILTERS,
-                    ..
-                }) => true,
-                Some(Slot { filters, .. }) => self
+        let mut slot = record.first_slot;
+        while let Some(entry) = self.slots.get(slot as usize) {
+            let passes = entry.filters == NO_FILTERS
+                || self
                     .filter_sets
-                    .get(*filters as usize)
-                    .is_some_and(|set| verifier.passes(&set.filters)),
-                None => false,
-            };
+                    .get(entry.filters as usize)
+                    .is_some_and(|set| verifier.passes(&set.filters));
             if passes {
-                outcome.matches.push(self.ids.id(*slot).to_owned());
+                outcome.matches.push(self.ids.id(slot).to_owned());
             }
+            slot = entry.next;
         }
     }
 
@@ -599,17 +726,23 @@ impl Percolator {
             }
             clauses.sort_unstable();
             clauses.dedup();
+            let filter_keys: Vec<u64> = std::iter::once(0)
+                .chain(anchors::listing_filter_keys(&facts))
+                .collect();
             for clause in clauses {
-                if verifier.holds(clause) {
-                    for (second, template) in self.anchored.get(&clause).into_iter().flatten() {
-                        if *second == NO_ANCHOR || verifier.holds(*second) {
-                            self.check_template(*template, &mut verifier, &mut outcome);
-                        }
+                if !verifier.holds(clause) {
+                    continue;
+                }
+                for entry in self.anchored.get(&clause).into_iter().flatten() {
+                    if filter_keys.contains(&entry.filter_anchor)
+                        && (entry.second == NO_ANCHOR || verifier.holds(entry.second))
+                    {
+                        self.check_template(entry.template, &mut verifier, &mut outcome);
                     }
                 }
             }
-            for filter_key in std::iter::once(0).chain(anchors::listing_filter_keys(&facts)) {
-                for template in self.unanchored.get(&filter_key).into_iter().flatten() {
+            for filter_key in &filter_keys {
+                for template in self.unanchored.get(filter_key).into_iter().flatten() {
                     self.check_template(*template, &mut verifier, &mut outcome);
                 }
             }
@@ -653,17 +786,20 @@ impl Percolator {
             + self.filter_sets.capacity() * size_of::<FilterSet>()
             + self.free_filter_sets.capacity() * size_of::<u32>()
             + map(self.filter_set_of.capacity(), size_of::<(u64, u32)>())
-            + map(self.anchored.capacity(), size_of::<(u32, Vec<(u32, u32)>)>())
+            + map(self.anchored.capacity(), size_of::<(u32, Vec<Anchored>)>())
             + map(self.by_key.capacity(), size_of::<(u64, Vec<u32>)>())
             + self.key_bits.capacity() * size_of::<u64>()
             + map(self.unanchored.capacity(), size_of::<(u64, Vec<u32>)>())
             + map(self.searches.capacity(), size_of::<(u32, Box<SearchRequest>)>())
             + self.graph.bytes()
             + self.vocabulary.bytes();
-        bytes += self
-            .templates
-            .iter()
-            .map(|t| t.clauses.len() * size_of::<u32>() + t.slots.capacity() * size_of::<u32>())
+        bytes += map(
+            self.long_clauses.capacity(),
+            size_of::<(u32, Box<[u32]>)>(),
+        ) + self
+            .long_clauses
+            .values()
+            .map(|clauses| clauses.len() * size_of::<u32>())
             .sum::<usize>();
         bytes += self
             .filter_sets
@@ -673,11 +809,22 @@ impl Percolator {
         bytes += self
             .anchored
             .values()
-            .map(|list| list.capacity() * size_of::<(u32, u32)>())
+            .map(|list| list.capacity() * size_of::<Anchored>())
             .sum::<usize>();
         bytes += lists(&mut self.by_key.values());
         bytes += lists(&mut self.unanchored.values());
         bytes += self.searches.len() * size_of::<SearchRequest>();
+        bytes += map(
+            self.compiled.capacity(),
+            size_of::<(String, (Box<[u32]>, Box<[u32]>))>(),
+        );
+        bytes += self
+            .compiled
+            .iter()
+            .map(|(query, (required, excluded))| {
+                query.capacity() + (required.len() + excluded.len()) * size_of::<u32>()
+            })
+            .sum::<usize>();
         bytes
     }
 }

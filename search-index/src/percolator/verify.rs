@@ -131,53 +131,32 @@ impl Filters {
     }
 }
 
-/// A saved search as the verifier runs it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Plan {
-    Tree {
-        text: Node,
-        filters: Box<Filters>,
-    },
-    /// A request search would refuse (a malformed query, an impossible filter).
-    Invalid,
-}
-
 /// Whether `request` can be verified here; a people's search reads long questions
 /// loosely and is left to search itself.
 pub(crate) fn supported(request: &SearchRequest) -> bool {
     !request.for_people
 }
 
-/// Compiles a saved search (see [`supported`]).
-pub(crate) fn plan(
-    request: &SearchRequest,
+/// Compiles a saved search's query text; `None` when search would refuse it.
+pub(crate) fn text(
+    query: &str,
     analyzers: &mut Analyzers,
     vocabulary: &mut Vocabulary,
-) -> Plan {
-    if invalid_filters(request) {
-        return Plan::Invalid;
+) -> Option<Node> {
+    let parsed = crate::query::parse(query).ok()?;
+    if parsed.clauses.is_empty() {
+        return Some(Node::All);
     }
-    let Ok(parsed) = crate::query::parse(&request.query) else {
-        return Plan::Invalid;
+    let mut compiler = PlanCompiler {
+        analyzers,
+        glossary: Glossary::shipped(),
+        vocabulary,
     };
-    let text = if parsed.clauses.is_empty() {
-        Node::All
-    } else {
-        let mut compiler = PlanCompiler {
-            analyzers: &mut *analyzers,
-            glossary: Glossary::shipped(),
-            vocabulary,
-        };
-        compiler.sequence(&parsed.clauses, false)
-    };
-    Plan::Tree {
-        text,
-        filters: Box::new(filters(request, analyzers, vocabulary)),
-    }
+    Some(compiler.sequence(&parsed.clauses, false))
 }
 
 /// The requests `SearchIndex::search` refuses, other than by their query.
-fn invalid_filters(request: &SearchRequest) -> bool {
+pub(crate) fn invalid_filters(request: &SearchRequest) -> bool {
     if let Some((point, radius)) = request.near
         && !(point.lat.is_finite()
             && point.lon.is_finite()
@@ -199,7 +178,7 @@ fn invalid_filters(request: &SearchRequest) -> bool {
         .is_some_and(|price| price.currency.trim().is_empty())
 }
 
-fn filters(
+pub(crate) fn filters(
     request: &SearchRequest,
     analyzers: &mut Analyzers,
     vocabulary: &mut Vocabulary,
