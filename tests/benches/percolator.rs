@@ -118,6 +118,8 @@ struct PerListing {
     time: Duration,
     candidates: usize,
     matches: usize,
+    anchored_entries: usize,
+    clauses_decided: usize,
 }
 
 fn summary(label: &str, mut values: Vec<usize>) {
@@ -217,6 +219,8 @@ fn main() {
             time: started.elapsed(),
             candidates: outcome.candidates,
             matches: outcome.matches.len(),
+            anchored_entries: outcome.anchored_entries,
+            clauses_decided: outcome.clauses_decided,
         });
     }
     let mut times: Vec<Duration> = measured.iter().map(|m| m.time).collect();
@@ -236,6 +240,14 @@ fn main() {
         measured.iter().map(|m| m.candidates).collect(),
     );
     summary("matches", measured.iter().map(|m| m.matches).collect());
+    summary(
+        "anchor-list entries looked at",
+        measured.iter().map(|m| m.anchored_entries).collect(),
+    );
+    summary(
+        "clauses decided",
+        measured.iter().map(|m| m.clauses_decided).collect(),
+    );
 
     // Two threads share the percolator read-only, as the matching worker's blocking
     // tasks do behind their read lock.

@@ -74,6 +74,12 @@ pub struct Percolation {
     pub candidates: usize,
     /// Saved searches that could not run (an invalid stored query); never matches.
     pub failures: usize,
+    /// Entries of the anchor lists looked at (templates filed under an anchor clause the
+    /// listing satisfies).
+    pub anchored_entries: usize,
+    /// Distinct clauses decided (each at most once per listing, however many saved
+    /// searches share it).
+    pub clauses_decided: usize,
 }
 
 /// A slot's `template` when the slot is free, holds a query search would refuse, or
@@ -733,7 +739,9 @@ impl Percolator {
                 if !verifier.holds(clause) {
                     continue;
                 }
-                for entry in self.anchored.get(&clause).into_iter().flatten() {
+                let entries = self.anchored.get(&clause).map_or(&[][..], |e| &e[..]);
+                outcome.anchored_entries += entries.len();
+                for entry in entries {
                     if filter_keys.contains(&entry.filter_anchor)
                         && (entry.second == NO_ANCHOR || verifier.holds(entry.second))
                     {
@@ -747,6 +755,7 @@ impl Percolator {
                 }
             }
         }
+        outcome.clauses_decided = verifier.decided;
         // Built only if some saved search needs search itself.
         let mut one_listing: Option<SearchIndex> = None;
         for (slot, request) in &self.searches {

@@ -484,19 +484,45 @@ impl FieldWords {
     }
 }
 
+/// A set of vocabulary numbers, one bit each.
+#[derive(Default)]
+struct WordBits(Vec<u64>);
+
+impl WordBits {
+    fn insert(&mut self, id: u32) {
+        let word = (id >> 6) as usize;
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        if let Some(bits) = self.0.get_mut(word) {
+            *bits |= 1 << (id & 63);
+        }
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.0
+            .get((id >> 6) as usize)
+            .is_some_and(|bits| bits & (1 << (id & 63)) != 0)
+    }
+}
+
 /// One listing, analysed once for all the saved searches it is checked against.
 pub(crate) struct ListingFacts {
     /// Neutral fields in [`TextField::ALL`] order, then the four stemmed fields.
     neutral: [FieldWords; 5],
     stemmed: [FieldWords; 4],
-    neutral_any: NumberMap<u32, ()>,
-    stemmed_any: NumberMap<u32, ()>,
+    /// One bit per vocabulary word: whether any neutral (stemmed) field holds it.
+    neutral_any: WordBits,
+    stemmed_any: WordBits,
     /// Every distinct word of the neutral fields, known to the vocabulary or not: typos
     /// and completions may land on any of them.
     pub(super) neutral_words: Vec<Vec<char>>,
     /// Every distinct word of the stemmed fields.
     pub(super) stem_words: Vec<String>,
     pub(super) keywords: [Vec<String>; KEYWORD_FILTERS],
+    /// The same values as vocabulary numbers (a value no saved search names has none).
+    keyword_ids: [Vec<u32>; KEYWORD_FILTERS],
+    price_currency: Option<u32>,
     verified: bool,
     price: Option<(String, i64)>,
     capacity: Option<u64>,
@@ -561,11 +587,12 @@ impl ListingFacts {
                 }
             }
         }
-        let any = |fields: &[FieldWords]| -> NumberMap<u32, ()> {
-            fields
-                .iter()
-                .flat_map(|f| f.positions.keys().map(|id| (*id, ())))
-                .collect()
+        let any = |fields: &[FieldWords]| -> WordBits {
+            let mut bits = WordBits::default();
+            for id in fields.iter().flat_map(|f| f.positions.keys()) {
+                bits.insert(*id);
+            }
+            bits
         };
         let mut keyword = |value: &str| -> Option<String> {
             Some(analyzers.keyword(value)).filter(|v| !v.is_empty())
@@ -615,6 +642,15 @@ impl ListingFacts {
                 .map(|word| word.chars().collect())
                 .collect(),
             stem_words: stem_words.into_iter().collect(),
+            keyword_ids: keywords.each_ref().map(|values| {
+                values
+                    .iter()
+                    .filter_map(|value| vocabulary.get(value))
+                    .collect()
+            }),
+            price_currency: price
+                .as_ref()
+                .and_then(|(currency, _)| vocabulary.get(currency)),
             keywords,
             verified: listing.verified,
             price,
@@ -665,7 +701,48 @@ pub(crate) struct Graph {
     ids: HashMap<Op, u32>,
     /// The deletion neighbourhood of each typo clause's word, sorted: a listing that
     /// shares none of these keys has no word within its budget.
-    typo_keys: NumberMap<u32, Box<[u64]>>,
+    typo_keys: Vec<u64>,
+    /// The same clauses laid out for deciding them: sixteen bytes each, children and
+    /// phrase words in shared arrays, in the order they were stored (a clause's parts
+    /// next to each other).
+    flat: Vec<Flat>,
+    children: Vec<u32>,
+    phrase_words: Vec<(u32, u32)>,
+}
+
+/// A clause as [`Verifier::holds`] reads it (see [`Graph::flat`]); `a`, `b` and `c`
+/// mean what its kind says.
+#[derive(Debug, Clone, Copy)]
+struct Flat {
+    kind: FlatKind,
+    /// Stemmed fields (a word or phrase), or the typo budget.
+    flag: u8,
+    a: u32,
+    b: u32,
+    c: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FlatKind {
+    All,
+    Nothing,
+    /// `b` required children from `a` in `children`, then `c` excluded ones.
+    And,
+    /// `b` children from `a` in `children`.
+    Any,
+    /// Word `a`.
+    Word,
+    /// `b` words from `a` in `phrase_words`.
+    Phrase,
+    /// Word `a`, its deletion keys `b..b + c` in `typo_keys`.
+    Typo,
+    /// Word `a`.
+    Prefix,
+}
+
+fn arena_index(len: usize) -> u32 {
+    // Four billion clause parts would wrap; nothing near that fits in memory anyway.
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 impl Graph {
@@ -682,13 +759,49 @@ impl Graph {
             return *id;
         }
         let id = u32::try_from(self.ops.len()).unwrap_or(u32::MAX);
-        if let Op::Typo { word, budget } = op {
-            let mut keys = Vec::new();
-            super::anchors::deletion_keys(vocabulary.word(word), budget, &mut keys);
-            keys.sort_unstable();
-            keys.dedup();
-            self.typo_keys.insert(id, keys.into());
-        }
+        let flat = |kind, flag, a, b, c| Flat {
+            kind,
+            flag,
+            a,
+            b,
+            c,
+        };
+        let laid_out = match &op {
+            Op::All => flat(FlatKind::All, 0, 0, 0, 0),
+            Op::Nothing => flat(FlatKind::Nothing, 0, 0, 0, 0),
+            Op::And { must, must_not } => {
+                let start = arena_index(self.children.len());
+                self.children.extend(must.iter().chain(must_not.iter()));
+                let (b, c) = (arena_index(must.len()), arena_index(must_not.len()));
+                flat(FlatKind::And, 0, start, b, c)
+            }
+            Op::Any(children) => {
+                let start = arena_index(self.children.len());
+                self.children.extend(children.iter());
+                flat(FlatKind::Any, 0, start, arena_index(children.len()), 0)
+            }
+            Op::Words { stemmed, words } => match words.as_ref() {
+                [(_, word)] => flat(FlatKind::Word, u8::from(*stemmed), *word, 0, 0),
+                _ => {
+                    let start = arena_index(self.phrase_words.len());
+                    self.phrase_words.extend(words.iter());
+                    let len = arena_index(words.len());
+                    flat(FlatKind::Phrase, u8::from(*stemmed), start, len, 0)
+                }
+            },
+            Op::Typo { word, budget } => {
+                let mut keys = Vec::new();
+                super::anchors::deletion_keys(vocabulary.word(*word), *budget, &mut keys);
+                keys.sort_unstable();
+                keys.dedup();
+                let start = arena_index(self.typo_keys.len());
+                self.typo_keys.extend(&keys);
+                let len = arena_index(keys.len());
+                flat(FlatKind::Typo, *budget, *word, start, len)
+            }
+            Op::Prefix { word } => flat(FlatKind::Prefix, 0, *word, 0, 0),
+        };
+        self.flat.push(laid_out);
         self.ops.push(op.clone());
         self.ids.insert(op, id);
         id
@@ -766,12 +879,14 @@ impl Graph {
             _ => 0,
         };
         let heap: usize = self.ops.iter().map(children).sum();
-        let typo: usize = self.typo_keys.values().map(|k| k.len() * 8).sum();
+
         self.ops.capacity() * size_of::<Op>()
             + self.ids.capacity() * (size_of::<Op>() + size_of::<u32>() + 1)
             + 2 * heap
-            + self.typo_keys.capacity() * (size_of::<(u32, Box<[u64]>)>() + 1)
-            + typo
+            + self.typo_keys.capacity() * size_of::<u64>()
+            + self.flat.capacity() * size_of::<Flat>()
+            + self.children.capacity() * size_of::<u32>()
+            + self.phrase_words.capacity() * size_of::<(u32, u32)>()
     }
 }
 
@@ -821,8 +936,20 @@ pub(crate) struct Verifier<'a> {
     graph: &'a Graph,
     /// The listing's anchor keys, sorted (see `anchors::listing_keys`).
     listing_keys: &'a [u64],
+    /// One bit per range of key hashes the listing has a key in: most keys of a typo
+    /// clause are ruled out here before a search of `listing_keys`.
+    listing_key_bits: Vec<u64>,
     now_micros: i64,
     answers: Vec<u8>,
+    /// Clauses decided so far (each once).
+    pub(crate) decided: usize,
+}
+
+const LISTING_KEY_BITS_LOG2: u32 = 18;
+
+fn key_bit(key: u64) -> (usize, u64) {
+    let bit = key >> (64 - LISTING_KEY_BITS_LOG2);
+    ((bit >> 6) as usize, 1 << (bit & 63))
 }
 
 impl<'a> Verifier<'a> {
@@ -833,13 +960,22 @@ impl<'a> Verifier<'a> {
         graph: &'a Graph,
         now: DateTime<Utc>,
     ) -> Verifier<'a> {
+        let mut listing_key_bits = vec![0u64; 1 << (LISTING_KEY_BITS_LOG2 - 6)];
+        for key in listing_keys {
+            let (word, bit) = key_bit(*key);
+            if let Some(word) = listing_key_bits.get_mut(word) {
+                *word |= bit;
+            }
+        }
         Verifier {
             facts,
             vocabulary,
             graph,
             listing_keys,
+            listing_key_bits,
             now_micros: micros(now),
             answers: vec![UNKNOWN; graph.len()],
+            decided: 0,
         }
     }
 
@@ -860,14 +996,43 @@ impl<'a> Verifier<'a> {
             _ => {}
         }
         let graph = self.graph;
-        let answer = match graph.op(id) {
-            Op::All => true,
-            Op::Nothing => false,
-            Op::And { must, must_not } => self.all_hold(must, must_not),
-            Op::Any(children) => children.iter().any(|child| self.holds(*child)),
-            Op::Words { stemmed, words } => self.words(*stemmed, words),
-            Op::Typo { word, budget } => self.typo(id, *word, *budget),
-            Op::Prefix { word } => self.completion(*word),
+        self.decided += 1;
+        let Some(&Flat {
+            kind,
+            flag,
+            a,
+            b,
+            c,
+        }) = graph.flat.get(id as usize)
+        else {
+            return false;
+        };
+        let span = |start: u32, len: u32| (start as usize)..(start as usize + len as usize);
+        let answer = match kind {
+            FlatKind::All => true,
+            FlatKind::Nothing => false,
+            FlatKind::And => {
+                let must = graph.children.get(span(a, b)).unwrap_or_default();
+                let must_not = graph.children.get(span(a + b, c)).unwrap_or_default();
+                self.all_hold(must, must_not)
+            }
+            FlatKind::Any => graph
+                .children
+                .get(span(a, b))
+                .unwrap_or_default()
+                .iter()
+                .any(|child| self.holds(*child)),
+            FlatKind::Word if flag != 0 => self.facts.stemmed_any.contains(a),
+            FlatKind::Word => self.facts.neutral_any.contains(a),
+            FlatKind::Phrase => {
+                let words = graph.phrase_words.get(span(a, b)).unwrap_or_default();
+                self.phrase(flag != 0, words)
+            }
+            FlatKind::Typo => {
+                let keys = graph.typo_keys.get(span(b, c)).unwrap_or_default();
+                self.typo(keys, a, flag)
+            }
+            FlatKind::Prefix => self.completion(a),
         };
         if let Some(slot) = self.answers.get_mut(id as usize) {
             *slot = if answer { TRUE } else { FALSE };
@@ -878,15 +1043,17 @@ impl<'a> Verifier<'a> {
     /// The filters alone (expiry is checked once, by [`Self::live`]).
     pub(crate) fn passes(&self, filters: &Filters) -> bool {
         let f = self.facts;
-        let word = |id: u32| self.vocabulary.word(id);
         let conditions = &filters.conditions[..];
         let mut at = 0;
         while let Some(condition) = conditions.get(at) {
             at += 1;
             let holds = match condition {
                 Condition::Keyword { field, value } => {
-                    let have = f.keywords.get(usize::from(*field)).map_or(&[][..], |v| &v[..]);
-                    let mut any = have.iter().any(|h| h == word(*value));
+                    let have = f
+                        .keyword_ids
+                        .get(usize::from(*field))
+                        .map_or(&[][..], |v| &v[..]);
+                    let mut any = have.contains(value);
                     // The other values of the same filter are alternatives.
                     while let Some(Condition::Keyword {
                         field: next_field,
@@ -894,16 +1061,16 @@ impl<'a> Verifier<'a> {
                     }) = conditions.get(at)
                         && next_field == field
                     {
-                        any = any || have.iter().any(|h| h == word(*next));
+                        any = any || have.contains(next);
                         at += 1;
                     }
                     any
                 }
                 Condition::Verified(verified) => *verified == f.verified,
-                Condition::MaxPrice { currency, amount } => f
-                    .price
-                    .as_ref()
-                    .is_some_and(|(c, price)| c == word(*currency) && price <= amount),
+                Condition::MaxPrice { currency, amount } => {
+                    f.price_currency == Some(*currency)
+                        && f.price.as_ref().is_some_and(|(_, price)| price <= amount)
+                }
                 Condition::MinCapacity(min) => f.capacity.is_some_and(|capacity| capacity >= *min),
                 Condition::AvailableOn(day) => {
                     !(f.available_from.is_some_and(|from| from > *day)
@@ -924,15 +1091,8 @@ impl<'a> Verifier<'a> {
         true
     }
 
-    fn words(&self, stemmed: bool, words: &[(u32, u32)]) -> bool {
+    fn phrase(&self, stemmed: bool, words: &[(u32, u32)]) -> bool {
         let f = self.facts;
-        if let [(_, word)] = words {
-            return if stemmed {
-                f.stemmed_any.contains_key(word)
-            } else {
-                f.neutral_any.contains_key(word)
-            };
-        }
         if stemmed {
             f.stemmed.iter().any(|field| field.has_sequence(words))
         } else {
@@ -940,12 +1100,15 @@ impl<'a> Verifier<'a> {
         }
     }
 
-    fn typo(&self, id: u32, word: u32, budget: u8) -> bool {
+    fn typo(&self, keys: &[u64], word: u32, budget: u8) -> bool {
         // Two words within the budget share a deletion key; most listings share none
         // with a given word, and are answered without computing a single distance.
-        let shares_a_key = self.graph.typo_keys.get(&id).is_some_and(|keys| {
-            keys.iter()
-                .any(|key| self.listing_keys.binary_search(key).is_ok())
+        let shares_a_key = keys.iter().any(|key| {
+            let (word, bit) = key_bit(*key);
+            self.listing_key_bits
+                .get(word)
+                .is_some_and(|bits| bits & bit != 0)
+                && self.listing_keys.binary_search(key).is_ok()
         });
         if !shares_a_key {
             return false;
