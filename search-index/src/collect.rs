@@ -27,6 +27,18 @@ pub(crate) fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
     2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
 }
 
+/// Whether `b` is within `radius_km` of `a` by [`haversine_km`]. The distance is at
+/// least the earth's radius times the difference in latitude, which settles most far
+/// points without any trigonometry.
+pub(crate) fn within_km(a: GeoPoint, b: GeoPoint, radius_km: f64) -> bool {
+    // The margin covers rounding: only points clearly too far are settled early.
+    let meridian_km = EARTH_RADIUS_KM * (b.lat - a.lat).to_radians().abs();
+    if meridian_km > radius_km * (1.0 + 1e-9) + 1e-6 {
+        return false;
+    }
+    haversine_km(a, b) <= radius_km
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SortKey {
     Score,

@@ -174,6 +174,33 @@ impl SlotIds {
         self.garbage = 0;
     }
 
+    /// Moves the ids to new slot numbers: the id of slot `order[n]` goes to slot `n`,
+    /// laid out in that order in a buffer of exactly the right size.
+    pub(super) fn renumber(&mut self, order: &[u32]) {
+        let total: usize = order
+            .iter()
+            .filter_map(|slot| self.spans.get(*slot as usize))
+            .map(|span| span.1 as usize)
+            .sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut spans = Vec::with_capacity(order.len());
+        for slot in order {
+            let id = self.id(*slot).as_bytes();
+            spans.push((
+                u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                u32::try_from(id.len()).unwrap_or(u32::MAX),
+            ));
+            bytes.extend_from_slice(id);
+        }
+        self.bytes = bytes;
+        self.spans = spans;
+        self.garbage = 0;
+        self.table.fill(EMPTY);
+        for slot in 0..order.len() {
+            self.place(u32::try_from(slot).unwrap_or(u32::MAX));
+        }
+    }
+
     pub(super) fn shrink_to_fit(&mut self) {
         if self.garbage > 0 {
             self.compact();

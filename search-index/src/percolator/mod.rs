@@ -125,7 +125,7 @@ struct Template {
 
 /// One distinct set of filters, shared by the saved searches that use it.
 struct FilterSet {
-    filters: Box<Filters>,
+    filters: Filters,
     fingerprint: u64,
     uses: u32,
 }
@@ -261,8 +261,9 @@ impl Percolator {
     /// Releases spare capacity (after loading many saved searches at once, when the
     /// structures have grown by doubling) and forgets the compiled-query cache.
     pub fn shrink_to_fit(&mut self) {
-        self.compiled.clear();
-        self.compiled.shrink_to_fit();
+        self.compiled = HashMap::new();
+        self.renumber_templates();
+        self.renumber_slots();
         self.slots.shrink_to_fit();
         self.free_slots.shrink_to_fit();
         self.ids.shrink_to_fit();
@@ -280,6 +281,110 @@ impl Percolator {
         self.unanchored.shrink_to_fit();
         self.unanchored.values_mut().for_each(Vec::shrink_to_fit);
         self.searches.shrink_to_fit();
+    }
+
+    /// Renumbers the templates in the order of the anchor lists, so that the templates
+    /// one anchor clause selects are next to each other in memory.
+    fn renumber_templates(&mut self) {
+        let mut anchors: Vec<u32> = self.anchored.keys().copied().collect();
+        anchors.sort_unstable();
+        let mut order: Vec<u32> = Vec::with_capacity(self.templates());
+        for anchor in &anchors {
+            if let Some(entries) = self.anchored.get_mut(anchor) {
+                entries.sort_unstable_by_key(|entry| entry.template);
+                order.extend(entries.iter().map(|entry| entry.template));
+            }
+        }
+        let mut filter_anchors: Vec<u64> = self.unanchored.keys().copied().collect();
+        filter_anchors.sort_unstable();
+        for filter_anchor in &filter_anchors {
+            order.extend(self.unanchored.get(filter_anchor).into_iter().flatten());
+        }
+        let mut renumbered = vec![NO_ANCHOR; self.templates.len()];
+        for (new, old) in order.iter().enumerate() {
+            if let Some(entry) = renumbered.get_mut(*old as usize) {
+                *entry = u32::try_from(new).unwrap_or(u32::MAX);
+            }
+        }
+        let new_number = |old: u32| renumbered.get(old as usize).copied().unwrap_or(old);
+        let mut old_templates: Vec<Option<Template>> = std::mem::take(&mut self.templates)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.templates = order
+            .iter()
+            .filter_map(|old| old_templates.get_mut(*old as usize).and_then(Option::take))
+            .collect();
+        self.free_templates = Vec::new();
+        for entries in self.anchored.values_mut() {
+            for entry in entries.iter_mut() {
+                entry.template = new_number(entry.template);
+            }
+        }
+        for templates in self.unanchored.values_mut() {
+            for template in templates.iter_mut() {
+                *template = new_number(*template);
+            }
+        }
+        for template in self.template_of.values_mut() {
+            *template = new_number(*template);
+        }
+        self.long_clauses = std::mem::take(&mut self.long_clauses)
+            .into_iter()
+            .map(|(template, clauses)| (new_number(template), clauses))
+            .collect();
+        for slot in &mut self.slots {
+            if !matches!(slot.template, FREE | INVALID | BY_SEARCH) {
+                slot.template = new_number(slot.template);
+            }
+        }
+    }
+
+    /// Renumbers the slots so that each template's saved searches are next to each
+    /// other, in the slot records and in the id buffer alike: checking a template then
+    /// reads one stretch of memory instead of one scattered record per saved search.
+    fn renumber_slots(&mut self) {
+        let mut order: Vec<u32> = Vec::with_capacity(self.ids.len());
+        for record in &self.templates {
+            let mut slot = record.first_slot;
+            while let Some(entry) = self.slots.get(slot as usize) {
+                order.push(slot);
+                slot = entry.next;
+            }
+        }
+        // Saved searches outside templates: refused ones and those search answers.
+        for (slot, entry) in self.slots.iter().enumerate() {
+            if matches!(entry.template, INVALID | BY_SEARCH) {
+                order.push(u32::try_from(slot).unwrap_or(u32::MAX));
+            }
+        }
+        let mut renumbered = vec![NO_SLOT; self.slots.len()];
+        for (new, old) in order.iter().enumerate() {
+            if let Some(entry) = renumbered.get_mut(*old as usize) {
+                *entry = u32::try_from(new).unwrap_or(u32::MAX);
+            }
+        }
+        let new_number = |old: u32| renumbered.get(old as usize).copied().unwrap_or(NO_SLOT);
+        self.ids.renumber(&order);
+        let mut slots = Vec::with_capacity(order.len());
+        for old in &order {
+            let Some(entry) = self.slots.get(*old as usize) else {
+                continue;
+            };
+            slots.push(Slot {
+                next: new_number(entry.next),
+                ..*entry
+            });
+        }
+        for record in &mut self.templates {
+            record.first_slot = new_number(record.first_slot);
+        }
+        self.searches = std::mem::take(&mut self.searches)
+            .into_iter()
+            .map(|(slot, request)| (new_number(slot), request))
+            .collect();
+        self.slots = slots;
+        self.free_slots = Vec::new();
     }
 
     /// Chooses anchors by how common words are among listings from now on, and files
@@ -636,13 +741,13 @@ impl Percolator {
         let fingerprint = filters.fingerprint();
         if let Some(&existing) = self.filter_set_of.get(&fingerprint)
             && let Some(record) = self.filter_sets.get_mut(existing as usize)
-            && *record.filters == filters
+            && record.filters == filters
         {
             record.uses += 1;
             return existing;
         }
         let record = FilterSet {
-            filters: Box::new(filters),
+            filters,
             fingerprint,
             uses: 1,
         };
@@ -671,7 +776,7 @@ impl Percolator {
             return;
         }
         let fingerprint = record.fingerprint;
-        record.filters = Box::default();
+        record.filters = Filters::default();
         if self.filter_set_of.get(&fingerprint) == Some(&set) {
             self.filter_set_of.remove(&fingerprint);
         }
@@ -722,30 +827,25 @@ impl Percolator {
         let mut verifier = Verifier::new(&facts, &keys, &self.vocabulary, &self.graph, now);
         let mut outcome = Percolation::default();
         if verifier.live() {
-            let mut clauses: Vec<u32> = Vec::new();
-            for key in &keys {
-                if self.may_be_filed(*key)
-                    && let Some(list) = self.by_key.get(key)
-                {
-                    clauses.extend_from_slice(list);
-                }
-            }
-            clauses.sort_unstable();
-            clauses.dedup();
             let filter_keys: Vec<u64> = std::iter::once(0)
                 .chain(anchors::listing_filter_keys(&facts))
                 .collect();
-            for clause in clauses {
-                if !verifier.holds(clause) {
+            for key in &keys {
+                if !self.may_be_filed(*key) {
                     continue;
                 }
-                let entries = self.anchored.get(&clause).map_or(&[][..], |e| &e[..]);
-                outcome.anchored_entries += entries.len();
-                for entry in entries {
-                    if filter_keys.contains(&entry.filter_anchor)
-                        && (entry.second == NO_ANCHOR || verifier.holds(entry.second))
-                    {
-                        self.check_template(entry.template, &mut verifier, &mut outcome);
+                for clause in self.by_key.get(key).into_iter().flatten() {
+                    if !verifier.first_scan(*clause) || !verifier.holds(*clause) {
+                        continue;
+                    }
+                    let entries = self.anchored.get(clause).map_or(&[][..], |e| &e[..]);
+                    outcome.anchored_entries += entries.len();
+                    for entry in entries {
+                        if filter_keys.contains(&entry.filter_anchor)
+                            && (entry.second == NO_ANCHOR || verifier.holds(entry.second))
+                        {
+                            self.check_template(entry.template, &mut verifier, &mut outcome);
+                        }
                     }
                 }
             }

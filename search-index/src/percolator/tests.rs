@@ -300,7 +300,17 @@ fn percolator_matches_exactly_what_asking_each_saved_search_matches() {
     for (_, (id, _)) in &removed {
         percolator.remove(id);
     }
-    let searches: Vec<(String, SearchRequest)> = kept.into_iter().map(|(_, s)| s).collect();
+    let mut searches: Vec<(String, SearchRequest)> = kept.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(percolator.len(), searches.len());
+    // Renumbering after a load must keep every saved search reachable, and slots
+    // freed before it must not be reused wrongly after it.
+    percolator.shrink_to_fit();
+    for (_, (id, request)) in removed.iter().take(20) {
+        percolator.upsert(id, request.clone());
+        searches.push((id.clone(), request.clone()));
+    }
+    let dropped = searches.swap_remove(3);
+    percolator.remove(&dropped.0);
     assert_eq!(percolator.len(), searches.len());
     for i in 60..90 {
         let listing = random_listing(&mut rng, i);

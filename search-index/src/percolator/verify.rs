@@ -10,7 +10,7 @@
 
 use super::NumberMap;
 use crate::analysis::{Analyzers, known_language};
-use crate::collect::haversine_km;
+use crate::collect::within_km;
 use crate::compile::{leading_glossary_run, typo_budget};
 use crate::glossary::Glossary;
 use crate::model::{GeoPoint, ListingDocument, SearchRequest};
@@ -943,6 +943,8 @@ pub(crate) struct Verifier<'a> {
     answers: Vec<u8>,
     /// Clauses decided so far (each once).
     pub(crate) decided: usize,
+    /// Anchor clauses whose templates were already looked at.
+    scanned: Vec<bool>,
 }
 
 const LISTING_KEY_BITS_LOG2: u32 = 18;
@@ -976,12 +978,20 @@ impl<'a> Verifier<'a> {
             now_micros: micros(now),
             answers: vec![UNKNOWN; graph.len()],
             decided: 0,
+            scanned: vec![false; graph.len()],
         }
     }
 
     /// Whether the listing is still live at `now`: an expired listing matches nothing.
     pub(crate) fn live(&self) -> bool {
         self.facts.expires_at > self.now_micros
+    }
+
+    /// Marks anchor clause `id` as looked at; false when it already was.
+    pub(crate) fn first_scan(&mut self, id: u32) -> bool {
+        self.scanned
+            .get_mut(id as usize)
+            .is_some_and(|seen| !std::mem::replace(seen, true))
     }
 
     /// Whether every `must` clause holds and no `must_not` does.
@@ -1082,7 +1092,7 @@ impl<'a> Verifier<'a> {
                 }
                 Condition::Near(center, radius) => f
                     .location
-                    .is_some_and(|point| haversine_km(*center, point) <= *radius),
+                    .is_some_and(|point| within_km(*center, point, *radius)),
             };
             if !holds {
                 return false;
