@@ -128,7 +128,9 @@ impl SlotIds {
         let mut at = hole;
         loop {
             at = (at + 1) & mask;
-            let Some(&next) = self.table.get(at) else { break };
+            let Some(&next) = self.table.get(at) else {
+                break;
+            };
             if next == EMPTY {
                 break;
             }
@@ -230,7 +232,9 @@ mod tests {
         let mut next_slot = 0u32;
         let mut state = 0x9e37_79b9_u64;
         for step in 0..20_000u64 {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             let id = format!("search-{}", (state >> 33) % 3_000);
             if let Some(slot) = reference.remove(&id) {
                 assert_eq!(ids.remove(&id), Some(slot), "step {step}");

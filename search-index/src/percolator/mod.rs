@@ -102,6 +102,9 @@ struct Slot {
     next: u32,
 }
 
+/// A query's required and excluded clauses.
+type CompiledText = (Box<[u32]>, Box<[u32]>);
+
 /// Distinct query texts whose compiled clauses are remembered.
 const COMPILED_CACHE: usize = 100_000;
 /// Ends a template's list of slots.
@@ -159,7 +162,7 @@ pub struct Percolator {
     /// Query text → its required and excluded clauses: saved searches repeat the same
     /// queries, and compiling one (five languages' stems, synonyms) is most of the cost
     /// of adding it. Bounded; emptied by [`Percolator::shrink_to_fit`].
-    compiled: HashMap<String, (Box<[u32]>, Box<[u32]>)>,
+    compiled: HashMap<String, CompiledText>,
     analyzers: Analyzers,
     vocabulary: Vocabulary,
     statistics: WordStatistics,
@@ -455,7 +458,9 @@ impl Percolator {
                     let next = self
                         .templates
                         .get_mut(template as usize)
-                        .map_or(NO_SLOT, |record| std::mem::replace(&mut record.first_slot, slot));
+                        .map_or(NO_SLOT, |record| {
+                            std::mem::replace(&mut record.first_slot, slot)
+                        });
                     Slot {
                         template,
                         filters: self.filter_set(filters),
@@ -564,7 +569,10 @@ impl Percolator {
             return (&[], &[]);
         };
         let all = if usize::from(record.total) <= INLINE_CLAUSES {
-            record.inline.get(..usize::from(record.total)).unwrap_or_default()
+            record
+                .inline
+                .get(..usize::from(record.total))
+                .unwrap_or_default()
         } else {
             self.long_clauses.get(&template).map_or(&[][..], |c| &c[..])
         };
@@ -653,9 +661,10 @@ impl Percolator {
             .collect();
         costs.sort_by(|a, b| a.1.total_cmp(&b.1));
         match costs.as_slice() {
-            [(anchor, cost), rest @ ..] if cost.is_finite() => {
-                (*anchor, rest.first().map_or(NO_ANCHOR, |(second, _)| *second))
-            }
+            [(anchor, cost), rest @ ..] if cost.is_finite() => (
+                *anchor,
+                rest.first().map_or(NO_ANCHOR, |(second, _)| *second),
+            ),
             _ => (NO_ANCHOR, NO_ANCHOR),
         }
     }
@@ -806,7 +815,7 @@ impl Percolator {
                 || self
                     .filter_sets
                     .get(entry.filters as usize)
-                    .is_some_and(|set| verifier.passes(&set.filters));
+                    .is_some_and(|set| verifier.passes_set(entry.filters, &set.filters));
             if passes {
                 outcome.matches.push(self.ids.id(slot).to_owned());
             }
@@ -824,7 +833,14 @@ impl Percolator {
         let mut analyzers = self.analyzers.clone();
         let facts = ListingFacts::new(listing, &mut analyzers, &self.vocabulary);
         let keys = listing_keys(&facts);
-        let mut verifier = Verifier::new(&facts, &keys, &self.vocabulary, &self.graph, now);
+        let mut verifier = Verifier::new(
+            &facts,
+            &keys,
+            &self.vocabulary,
+            &self.graph,
+            self.filter_sets.len(),
+            now,
+        );
         let mut outcome = Percolation::default();
         if verifier.live() {
             let filter_keys: Vec<u64> = std::iter::once(0)
@@ -899,17 +915,18 @@ impl Percolator {
             + map(self.by_key.capacity(), size_of::<(u64, Vec<u32>)>())
             + self.key_bits.capacity() * size_of::<u64>()
             + map(self.unanchored.capacity(), size_of::<(u64, Vec<u32>)>())
-            + map(self.searches.capacity(), size_of::<(u32, Box<SearchRequest>)>())
+            + map(
+                self.searches.capacity(),
+                size_of::<(u32, Box<SearchRequest>)>(),
+            )
             + self.graph.bytes()
             + self.vocabulary.bytes();
-        bytes += map(
-            self.long_clauses.capacity(),
-            size_of::<(u32, Box<[u32]>)>(),
-        ) + self
-            .long_clauses
-            .values()
-            .map(|clauses| clauses.len() * size_of::<u32>())
-            .sum::<usize>();
+        bytes += map(self.long_clauses.capacity(), size_of::<(u32, Box<[u32]>)>())
+            + self
+                .long_clauses
+                .values()
+                .map(|clauses| clauses.len() * size_of::<u32>())
+                .sum::<usize>();
         bytes += self
             .filter_sets
             .iter()
@@ -925,7 +942,7 @@ impl Percolator {
         bytes += self.searches.len() * size_of::<SearchRequest>();
         bytes += map(
             self.compiled.capacity(),
-            size_of::<(String, (Box<[u32]>, Box<[u32]>))>(),
+            size_of::<(String, CompiledText)>(),
         );
         bytes += self
             .compiled

@@ -1,8 +1,10 @@
-//! Exact verification without an index. A saved search is compiled once into a small
-//! tree that mirrors, node for node, what [`crate::compile`] builds for search (same
-//! parsing, analysis, glossary runs, stop-word and exclusion rules, typo budgets); a
-//! new listing is analysed once into the facts that tree needs (which words each field
-//! holds and where, its filter values); each candidate is then a walk of its tree.
+//! Exact verification without an index. A saved search's query is compiled once into a
+//! small tree that mirrors, node for node, what [`crate::compile`] builds for search
+//! (same parsing, analysis, glossary runs, stop-word and exclusion rules, typo
+//! budgets), stored in the shared [`Graph`] where equal clauses of different saved
+//! searches are one; its filters become a short list of conditions. A new listing is
+//! analysed once into the facts the clauses need (which words each field holds and
+//! where, its filter values), and the [`Verifier`] decides each clause at most once.
 //!
 //! Search's semantics stay the reference: the percolator's property test checks that
 //! this verifier agrees with asking search itself, listing by listing. Anything this
@@ -104,10 +106,16 @@ pub(crate) enum Condition {
     /// Keyword filter `field` (kind, organisation kind, country, region, city, topic,
     /// engagement, space type) holds this word (a vocabulary number). Consecutive
     /// conditions on the same field are alternatives: one of them must hold.
-    Keyword { field: u8, value: u32 },
+    Keyword {
+        field: u8,
+        value: u32,
+    },
     Verified(bool),
     /// A headline price in this currency (a vocabulary number) of at most `amount`.
-    MaxPrice { currency: u32, amount: i64 },
+    MaxPrice {
+        currency: u32,
+        amount: i64,
+    },
     MinCapacity(u64),
     AvailableOn(i64),
     Trl(u64, u64),
@@ -124,10 +132,12 @@ pub(crate) struct Filters {
 impl Filters {
     /// The values keyword filter `field` accepts.
     pub(super) fn keyword_values(&self, field: usize) -> impl Iterator<Item = u32> + '_ {
-        self.conditions.iter().filter_map(move |condition| match condition {
-            Condition::Keyword { field: f, value } if usize::from(*f) == field => Some(*value),
-            _ => None,
-        })
+        self.conditions
+            .iter()
+            .filter_map(move |condition| match condition {
+                Condition::Keyword { field: f, value } if usize::from(*f) == field => Some(*value),
+                _ => None,
+            })
     }
 }
 
@@ -906,7 +916,12 @@ impl Filters {
                 Condition::AvailableOn(day) => (4u8, day).hash(&mut hasher),
                 Condition::Trl(low, high) => (5u8, low, high).hash(&mut hasher),
                 Condition::Near(point, radius) => {
-                    (6u8, point.lat.to_bits(), point.lon.to_bits(), radius.to_bits())
+                    (
+                        6u8,
+                        point.lat.to_bits(),
+                        point.lon.to_bits(),
+                        radius.to_bits(),
+                    )
                         .hash(&mut hasher);
                 }
             }
@@ -945,6 +960,8 @@ pub(crate) struct Verifier<'a> {
     pub(crate) decided: usize,
     /// Anchor clauses whose templates were already looked at.
     scanned: Vec<bool>,
+    /// Answers per shared filter set, as for clauses.
+    filter_answers: Vec<u8>,
 }
 
 const LISTING_KEY_BITS_LOG2: u32 = 18;
@@ -960,6 +977,7 @@ impl<'a> Verifier<'a> {
         listing_keys: &'a [u64],
         vocabulary: &'a Vocabulary,
         graph: &'a Graph,
+        filter_sets: usize,
         now: DateTime<Utc>,
     ) -> Verifier<'a> {
         let mut listing_key_bits = vec![0u64; 1 << (LISTING_KEY_BITS_LOG2 - 6)];
@@ -979,6 +997,7 @@ impl<'a> Verifier<'a> {
             answers: vec![UNKNOWN; graph.len()],
             decided: 0,
             scanned: vec![false; graph.len()],
+            filter_answers: vec![UNKNOWN; filter_sets],
         }
     }
 
@@ -1045,6 +1064,21 @@ impl<'a> Verifier<'a> {
             FlatKind::Prefix => self.completion(a),
         };
         if let Some(slot) = self.answers.get_mut(id as usize) {
+            *slot = if answer { TRUE } else { FALSE };
+        }
+        answer
+    }
+
+    /// Whether shared filter set number `set` (`filters`) lets the listing through,
+    /// decided once per listing.
+    pub(crate) fn passes_set(&mut self, set: u32, filters: &Filters) -> bool {
+        match self.filter_answers.get(set as usize) {
+            Some(&TRUE) => return true,
+            Some(&FALSE) => return false,
+            _ => {}
+        }
+        let answer = self.passes(filters);
+        if let Some(slot) = self.filter_answers.get_mut(set as usize) {
             *slot = if answer { TRUE } else { FALSE };
         }
         answer
