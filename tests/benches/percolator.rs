@@ -120,6 +120,7 @@ struct PerListing {
     matches: usize,
     anchored_entries: usize,
     clauses_decided: usize,
+    keys: [usize; 3],
 }
 
 fn summary(label: &str, mut values: Vec<usize>) {
@@ -221,6 +222,11 @@ fn main() {
             matches: outcome.matches.len(),
             anchored_entries: outcome.anchored_entries,
             clauses_decided: outcome.clauses_decided,
+            keys: [
+                outcome.listing_keys,
+                outcome.keys_looked_up,
+                outcome.keys_found,
+            ],
         });
     }
     let mut times: Vec<Duration> = measured.iter().map(|m| m.time).collect();
@@ -244,6 +250,13 @@ fn main() {
         "anchor-list entries looked at",
         measured.iter().map(|m| m.anchored_entries).collect(),
     );
+    for (label, at) in [
+        ("listing keys", 0),
+        ("keys looked up in the anchor map", 1),
+        ("keys found there", 2),
+    ] {
+        summary(label, measured.iter().map(|m| m.keys[at]).collect());
+    }
     summary(
         "clauses decided",
         measured.iter().map(|m| m.clauses_decided).collect(),

@@ -74,6 +74,11 @@ pub struct Percolation {
     pub candidates: usize,
     /// Saved searches that could not run (an invalid stored query); never matches.
     pub failures: usize,
+    /// Keys of the listing (words, stems, typo neighbourhoods, filter values).
+    pub listing_keys: usize,
+    /// Keys the key filter let through to the anchor map, and those found there.
+    pub keys_looked_up: usize,
+    pub keys_found: usize,
     /// Entries of the anchor lists looked at (templates filed under an anchor clause the
     /// listing satisfies).
     pub anchored_entries: usize,
@@ -150,8 +155,11 @@ pub struct Percolator {
     /// its filter anchor: most templates a listing's anchor clauses select fail on one
     /// of those, and deciding that from these lists saves reaching for the template.
     anchored: NumberMap<u32, Vec<Anchored>>,
-    /// Key → the anchor clauses a listing with that key may satisfy.
+    /// Key → the anchor and second clauses a listing with that key may satisfy.
     by_key: NumberMap<u64, Vec<u32>>,
+    /// Anchor and second clauses whose keys are in `by_key`, with how many templates
+    /// use each so.
+    watched: NumberMap<u32, u32>,
     /// One bit per key hash range: clear means no anchor clause has a key there.
     key_bits: Vec<u64>,
     /// Filter anchor (0: none) → templates without an anchor clause.
@@ -191,6 +199,9 @@ struct Anchored {
     filter_anchor: u64,
     second: u32,
     template: u32,
+    /// Whether `second` has keys and is watched: then a listing without any of them
+    /// is known not to satisfy it without deciding it.
+    second_watched: bool,
 }
 
 fn remove_value(list: &mut Vec<u32>, value: u32) {
@@ -227,6 +238,7 @@ impl Percolator {
             filter_set_of: NumberMap::default(),
             anchored: NumberMap::default(),
             by_key: NumberMap::default(),
+            watched: NumberMap::default(),
             key_bits: vec![0; 1 << (KEY_BITS_LOG2 - 6)],
             unanchored: NumberMap::default(),
             searches: NumberMap::default(),
@@ -280,6 +292,7 @@ impl Percolator {
         self.anchored.shrink_to_fit();
         self.anchored.values_mut().for_each(Vec::shrink_to_fit);
         self.by_key.shrink_to_fit();
+        self.watched.shrink_to_fit();
         self.by_key.values_mut().for_each(Vec::shrink_to_fit);
         self.unanchored.shrink_to_fit();
         self.unanchored.values_mut().for_each(Vec::shrink_to_fit);
@@ -395,6 +408,7 @@ impl Percolator {
     pub fn use_word_statistics(&mut self, statistics: WordStatistics) {
         self.statistics = statistics;
         self.by_key.clear();
+        self.watched.clear();
         self.key_bits.fill(0);
         self.anchored.clear();
         self.unanchored.clear();
@@ -680,24 +694,65 @@ impl Percolator {
                 .push(template);
             return;
         }
-        let anchor = record.anchor;
-        let list = self.anchored.entry(anchor).or_default();
-        list.push(Anchored {
-            filter_anchor: record.filter_anchor,
-            second: record.second,
+        let (anchor, second, filter_anchor) = (record.anchor, record.second, record.filter_anchor);
+        let second_watched = second != NO_ANCHOR && self.has_keys(second);
+        self.anchored.entry(anchor).or_default().push(Anchored {
+            filter_anchor,
+            second,
             template,
+            second_watched,
         });
-        if list.len() > 1 {
+        self.watch(anchor);
+        if second_watched {
+            self.watch(second);
+        }
+    }
+
+    fn has_keys(&self, clause: u32) -> bool {
+        clause_keys(&self.graph, clause, &self.vocabulary, &self.statistics).is_some()
+    }
+
+    /// Files `clause`'s keys (once, however many templates watch it), so that a
+    /// listing learns whether it has any of them.
+    fn watch(&mut self, clause: u32) {
+        let watchers = self.watched.entry(clause).or_default();
+        *watchers += 1;
+        if *watchers > 1 {
             return;
         }
-        let keys = clause_keys(&self.graph, anchor, &self.vocabulary, &self.statistics)
+        let keys = clause_keys(&self.graph, clause, &self.vocabulary, &self.statistics)
             .map(|(keys, _)| keys)
             .unwrap_or_default();
         for key in keys {
-            self.by_key.entry(key).or_default().push(anchor);
+            self.by_key.entry(key).or_default().push(clause);
             let bit = key >> (64 - KEY_BITS_LOG2);
             if let Some(word) = self.key_bits.get_mut((bit >> 6) as usize) {
                 *word |= 1 << (bit & 63);
+            }
+        }
+    }
+
+    fn unwatch(&mut self, clause: u32) {
+        let Some(watchers) = self.watched.get_mut(&clause) else {
+            return;
+        };
+        *watchers -= 1;
+        if *watchers > 0 {
+            return;
+        }
+        self.watched.remove(&clause);
+        // Keys are a pure function of the clause and the statistics in force when it
+        // was filed (re-filing clears everything first): recomputing them saves
+        // keeping a copy. Bits of the key filter stay set; they only cost a look-up.
+        let keys = clause_keys(&self.graph, clause, &self.vocabulary, &self.statistics)
+            .map(|(keys, _)| keys)
+            .unwrap_or_default();
+        for key in keys {
+            if let Some(clauses) = self.by_key.get_mut(&key) {
+                remove_value(clauses, clause);
+                if clauses.is_empty() {
+                    self.by_key.remove(&key);
+                }
             }
         }
     }
@@ -717,29 +772,19 @@ impl Percolator {
             return;
         }
         let anchor = record.anchor;
-        let Some(list) = self.anchored.get_mut(&anchor) else {
-            return;
-        };
-        if let Some(position) = list.iter().position(|entry| entry.template == template) {
-            list.swap_remove(position);
-        }
-        if !list.is_empty() {
-            return;
-        }
-        self.anchored.remove(&anchor);
-        // Keys are a pure function of the clause and the statistics in force when it
-        // was filed (re-filing clears everything first): recomputing them saves
-        // keeping a copy. Bits of the key filter stay set; they only cost a look-up.
-        let keys = clause_keys(&self.graph, anchor, &self.vocabulary, &self.statistics)
-            .map(|(keys, _)| keys)
-            .unwrap_or_default();
-        for key in keys {
-            if let Some(clauses) = self.by_key.get_mut(&key) {
-                remove_value(clauses, anchor);
-                if clauses.is_empty() {
-                    self.by_key.remove(&key);
-                }
+        let mut second_watched = None;
+        if let Some(list) = self.anchored.get_mut(&anchor) {
+            if let Some(position) = list.iter().position(|entry| entry.template == template) {
+                let entry = list.swap_remove(position);
+                second_watched = Some(entry.second).filter(|_| entry.second_watched);
             }
+            if list.is_empty() {
+                self.anchored.remove(&anchor);
+            }
+        }
+        self.unwatch(anchor);
+        if let Some(second) = second_watched {
+            self.unwatch(second);
         }
     }
 
@@ -846,22 +891,40 @@ impl Percolator {
             let filter_keys: Vec<u64> = std::iter::once(0)
                 .chain(anchors::listing_filter_keys(&facts))
                 .collect();
+            outcome.listing_keys = keys.len();
+            // First every watched clause the listing has a key of, so that a second
+            // clause without one is known false before any anchor list is read.
+            let mut hit: Vec<u32> = Vec::new();
             for key in &keys {
                 if !self.may_be_filed(*key) {
                     continue;
                 }
-                for clause in self.by_key.get(key).into_iter().flatten() {
-                    if !verifier.first_scan(*clause) || !verifier.holds(*clause) {
+                outcome.keys_looked_up += 1;
+                let clauses = self.by_key.get(key).map_or(&[][..], |c| &c[..]);
+                outcome.keys_found += usize::from(!clauses.is_empty());
+                for clause in clauses {
+                    if verifier.mark_key_hit(*clause) {
+                        hit.push(*clause);
+                    }
+                }
+            }
+            for clause in hit {
+                let Some(entries) = self.anchored.get(&clause) else {
+                    continue;
+                };
+                if !verifier.holds(clause) {
+                    continue;
+                }
+                outcome.anchored_entries += entries.len();
+                for entry in entries {
+                    if !filter_keys.contains(&entry.filter_anchor) {
                         continue;
                     }
-                    let entries = self.anchored.get(clause).map_or(&[][..], |e| &e[..]);
-                    outcome.anchored_entries += entries.len();
-                    for entry in entries {
-                        if filter_keys.contains(&entry.filter_anchor)
-                            && (entry.second == NO_ANCHOR || verifier.holds(entry.second))
-                        {
-                            self.check_template(entry.template, &mut verifier, &mut outcome);
-                        }
+                    let second_holds = entry.second == NO_ANCHOR
+                        || ((!entry.second_watched || verifier.key_hit(entry.second))
+                            && verifier.holds(entry.second));
+                    if second_holds {
+                        self.check_template(entry.template, &mut verifier, &mut outcome);
                     }
                 }
             }
@@ -913,6 +976,7 @@ impl Percolator {
             + map(self.filter_set_of.capacity(), size_of::<(u64, u32)>())
             + map(self.anchored.capacity(), size_of::<(u32, Vec<Anchored>)>())
             + map(self.by_key.capacity(), size_of::<(u64, Vec<u32>)>())
+            + map(self.watched.capacity(), size_of::<(u32, u32)>())
             + self.key_bits.capacity() * size_of::<u64>()
             + map(self.unanchored.capacity(), size_of::<(u64, Vec<u32>)>())
             + map(

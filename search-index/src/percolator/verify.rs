@@ -958,8 +958,8 @@ pub(crate) struct Verifier<'a> {
     answers: Vec<u8>,
     /// Clauses decided so far (each once).
     pub(crate) decided: usize,
-    /// Anchor clauses whose templates were already looked at.
-    scanned: Vec<bool>,
+    /// Watched clauses the listing has a key of (see `Percolator::watch`).
+    key_hits: Vec<bool>,
     /// Answers per shared filter set, as for clauses.
     filter_answers: Vec<u8>,
 }
@@ -996,7 +996,7 @@ impl<'a> Verifier<'a> {
             now_micros: micros(now),
             answers: vec![UNKNOWN; graph.len()],
             decided: 0,
-            scanned: vec![false; graph.len()],
+            key_hits: vec![false; graph.len()],
             filter_answers: vec![UNKNOWN; filter_sets],
         }
     }
@@ -1006,11 +1006,17 @@ impl<'a> Verifier<'a> {
         self.facts.expires_at > self.now_micros
     }
 
-    /// Marks anchor clause `id` as looked at; false when it already was.
-    pub(crate) fn first_scan(&mut self, id: u32) -> bool {
-        self.scanned
+    /// Records that the listing has a key of clause `id`; false when already known.
+    pub(crate) fn mark_key_hit(&mut self, id: u32) -> bool {
+        self.key_hits
             .get_mut(id as usize)
             .is_some_and(|seen| !std::mem::replace(seen, true))
+    }
+
+    /// Whether the listing has a key of clause `id` (a watched clause without one
+    /// cannot hold).
+    pub(crate) fn key_hit(&self, id: u32) -> bool {
+        self.key_hits.get(id as usize).copied().unwrap_or(false)
     }
 
     /// Whether every `must` clause holds and no `must_not` does.
