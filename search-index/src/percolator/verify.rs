@@ -939,9 +939,13 @@ impl Filters {
     }
 }
 
+/// A clause's state for one listing: its answer in the low bits, once decided, and
+/// whether the listing has one of its keys.
 const UNKNOWN: u8 = 0;
 const FALSE: u8 = 1;
 const TRUE: u8 = 2;
+const ANSWER: u8 = 3;
+const KEY_HIT: u8 = 4;
 
 /// Checks clauses and filters against one listing, remembering each clause's answer:
 /// many saved searches share clauses, and each is decided once per listing.
@@ -955,16 +959,15 @@ pub(crate) struct Verifier<'a> {
     /// clause are ruled out here before a search of `listing_keys`.
     listing_key_bits: Vec<u64>,
     now_micros: i64,
+    /// Per clause: its answer and whether the listing has one of its keys (below).
     answers: Vec<u8>,
     /// Clauses decided so far (each once).
     pub(crate) decided: usize,
-    /// Watched clauses the listing has a key of (see `Percolator::watch`).
-    key_hits: Vec<bool>,
     /// Answers per shared filter set, as for clauses.
     filter_answers: Vec<u8>,
 }
 
-const LISTING_KEY_BITS_LOG2: u32 = 18;
+const LISTING_KEY_BITS_LOG2: u32 = 15;
 
 fn key_bit(key: u64) -> (usize, u64) {
     let bit = key >> (64 - LISTING_KEY_BITS_LOG2);
@@ -996,7 +999,6 @@ impl<'a> Verifier<'a> {
             now_micros: micros(now),
             answers: vec![UNKNOWN; graph.len()],
             decided: 0,
-            key_hits: vec![false; graph.len()],
             filter_answers: vec![UNKNOWN; filter_sets],
         }
     }
@@ -1008,15 +1010,19 @@ impl<'a> Verifier<'a> {
 
     /// Records that the listing has a key of clause `id`; false when already known.
     pub(crate) fn mark_key_hit(&mut self, id: u32) -> bool {
-        self.key_hits
-            .get_mut(id as usize)
-            .is_some_and(|seen| !std::mem::replace(seen, true))
+        self.answers.get_mut(id as usize).is_some_and(|state| {
+            let first = *state & KEY_HIT == 0;
+            *state |= KEY_HIT;
+            first
+        })
     }
 
     /// Whether the listing has a key of clause `id` (a watched clause without one
     /// cannot hold).
     pub(crate) fn key_hit(&self, id: u32) -> bool {
-        self.key_hits.get(id as usize).copied().unwrap_or(false)
+        self.answers
+            .get(id as usize)
+            .is_some_and(|state| state & KEY_HIT != 0)
     }
 
     /// Whether every `must` clause holds and no `must_not` does.
@@ -1025,9 +1031,9 @@ impl<'a> Verifier<'a> {
     }
 
     pub(crate) fn holds(&mut self, id: u32) -> bool {
-        match self.answers.get(id as usize) {
-            Some(&TRUE) => return true,
-            Some(&FALSE) => return false,
+        match self.answers.get(id as usize).map(|state| state & ANSWER) {
+            Some(TRUE) => return true,
+            Some(FALSE) => return false,
             _ => {}
         }
         let graph = self.graph;
@@ -1069,8 +1075,8 @@ impl<'a> Verifier<'a> {
             }
             FlatKind::Prefix => self.completion(a),
         };
-        if let Some(slot) = self.answers.get_mut(id as usize) {
-            *slot = if answer { TRUE } else { FALSE };
+        if let Some(state) = self.answers.get_mut(id as usize) {
+            *state |= if answer { TRUE } else { FALSE };
         }
         answer
     }
