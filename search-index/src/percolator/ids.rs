@@ -56,6 +56,19 @@ impl SlotIds {
             .unwrap_or("")
     }
 
+    /// The bytes of the id in `slot` (empty for a free slot).
+    pub(super) fn id_bytes(&self, slot: u32) -> &[u8] {
+        match self.spans.get(slot as usize) {
+            Some(&(start, len)) if (start, len) != DEAD => {
+                let start = start as usize;
+                self.bytes
+                    .get(start..start + len as usize)
+                    .unwrap_or_default()
+            }
+            _ => &[],
+        }
+    }
+
     fn home(&self, id: &str) -> usize {
         (self.hasher.hash_one(id) as usize) & (self.table.len() - 1)
     }

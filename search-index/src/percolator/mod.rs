@@ -844,8 +844,15 @@ impl Percolator {
             .is_some_and(|word| word & (1 << (bit & 63)) != 0)
     }
 
-    /// Checks one template's clauses, then the filters of each saved search using it.
-    fn check_template(&self, template: u32, verifier: &mut Verifier, outcome: &mut Percolation) {
+    /// Checks one template's clauses, then the filters of each saved search using it;
+    /// the slots of those that match go to `matched`.
+    fn check_template(
+        &self,
+        template: u32,
+        verifier: &mut Verifier,
+        outcome: &mut Percolation,
+        matched: &mut Vec<u32>,
+    ) {
         let Some(record) = self.templates.get(template as usize) else {
             return;
         };
@@ -862,7 +869,7 @@ impl Percolator {
                     .get(entry.filters as usize)
                     .is_some_and(|set| verifier.passes_set(entry.filters, &set.filters));
             if passes {
-                outcome.matches.push(self.ids.id(slot).to_owned());
+                matched.push(slot);
             }
             slot = entry.next;
         }
@@ -887,6 +894,7 @@ impl Percolator {
             now,
         );
         let mut outcome = Percolation::default();
+        let mut matched: Vec<u32> = Vec::new();
         if verifier.live() {
             let filter_keys: Vec<u64> = std::iter::once(0)
                 .chain(anchors::listing_filter_keys(&facts))
@@ -924,13 +932,18 @@ impl Percolator {
                         || ((!entry.second_watched || verifier.key_hit(entry.second))
                             && verifier.holds(entry.second));
                     if second_holds {
-                        self.check_template(entry.template, &mut verifier, &mut outcome);
+                        self.check_template(
+                            entry.template,
+                            &mut verifier,
+                            &mut outcome,
+                            &mut matched,
+                        );
                     }
                 }
             }
             for filter_key in &filter_keys {
                 for template in self.unanchored.get(filter_key).into_iter().flatten() {
-                    self.check_template(*template, &mut verifier, &mut outcome);
+                    self.check_template(*template, &mut verifier, &mut outcome, &mut matched);
                 }
             }
         }
@@ -948,12 +961,18 @@ impl Percolator {
                 ..(**request).clone()
             };
             match index.any_match(&request) {
-                Ok(true) => outcome.matches.push(self.ids.id(*slot).to_owned()),
+                Ok(true) => matched.push(*slot),
                 Ok(false) => {}
                 Err(_) => outcome.failures += 1,
             }
         }
-        outcome.matches.sort_unstable();
+        // Sorted as numbers into the id buffer, then copied out once: cheaper than
+        // sorting the strings themselves (UTF-8 bytes sort as their text does).
+        matched.sort_unstable_by(|a, b| self.ids.id_bytes(*a).cmp(self.ids.id_bytes(*b)));
+        outcome.matches = matched
+            .iter()
+            .map(|slot| self.ids.id(*slot).to_owned())
+            .collect();
         Ok(outcome)
     }
 
