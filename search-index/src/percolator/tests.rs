@@ -261,13 +261,7 @@ fn percolator_matches_exactly_what_asking_each_saved_search_matches() {
     let mut total_matches = 0;
     let mut total_candidates = 0;
     for i in 0..60 {
-        let listing = random_listing(&mut rng, i);
-        let expected = straightforward(&searches, &listing);
-        let found = percolator.percolate(&listing, now()).unwrap();
-        assert_eq!(
-            found.matches, expected,
-            "listing {listing:?}: percolator and straightforward matcher disagree"
-        );
+        let found = percolate_as_asked(&percolator, &searches, random_listing(&mut rng, i));
         assert!(found.candidates <= percolator.templates() + 1);
         total_matches += found.matches.len();
         total_candidates += found.candidates;
@@ -313,14 +307,23 @@ fn percolator_matches_exactly_what_asking_each_saved_search_matches() {
     percolator.remove(&dropped.0);
     assert_eq!(percolator.len(), searches.len());
     for i in 60..90 {
-        let listing = random_listing(&mut rng, i);
-        let expected = straightforward(&searches, &listing);
-        let found = percolator.percolate(&listing, now()).unwrap();
-        assert_eq!(
-            found.matches, expected,
-            "after changes, listing {listing:?}: percolator and straightforward matcher disagree"
-        );
+        percolate_as_asked(&percolator, &searches, random_listing(&mut rng, i));
     }
+}
+
+/// Percolates `listing`, asserting the matches are those of asking each saved search.
+fn percolate_as_asked(
+    percolator: &Percolator,
+    searches: &[(String, SearchRequest)],
+    listing: ListingDocument,
+) -> Percolation {
+    let expected = straightforward(searches, &listing);
+    let found = percolator.percolate(&listing, now()).unwrap();
+    assert_eq!(
+        found.matches, expected,
+        "listing {listing:?}: percolator and straightforward matcher disagree"
+    );
+    found
 }
 
 #[test]
