@@ -204,6 +204,20 @@ struct Anchored {
     second_watched: bool,
 }
 
+/// Puts `record` in a free place of `records` (one `free` lists), or at the end, and
+/// returns its number.
+fn store<T>(records: &mut Vec<T>, free: &mut Vec<u32>, record: T) -> u32 {
+    if let Some(number) = free.pop()
+        && let Some(entry) = records.get_mut(number as usize)
+    {
+        *entry = record;
+        return number;
+    }
+    records.push(record);
+    // Four billion records would need wider numbers.
+    u32::try_from(records.len() - 1).unwrap_or(u32::MAX)
+}
+
 fn remove_value(list: &mut Vec<u32>, value: u32) {
     if let Some(position) = list.iter().position(|v| *v == value) {
         list.swap_remove(position);
@@ -621,18 +635,7 @@ impl Percolator {
             required: u16::try_from(required.len()).unwrap_or(u16::MAX),
             total: u16::try_from(all.len()).unwrap_or(u16::MAX),
         };
-        let template = match self.free_templates.pop() {
-            Some(template) => {
-                if let Some(entry) = self.templates.get_mut(template as usize) {
-                    *entry = record;
-                }
-                template
-            }
-            None => {
-                self.templates.push(record);
-                u32::try_from(self.templates.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
+        let template = store(&mut self.templates, &mut self.free_templates, record);
         if all.len() > INLINE_CLAUSES {
             self.long_clauses.insert(template, all.into());
         }
@@ -805,18 +808,7 @@ impl Percolator {
             fingerprint,
             uses: 1,
         };
-        let set = match self.free_filter_sets.pop() {
-            Some(set) => {
-                if let Some(entry) = self.filter_sets.get_mut(set as usize) {
-                    *entry = record;
-                }
-                set
-            }
-            None => {
-                self.filter_sets.push(record);
-                u32::try_from(self.filter_sets.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
+        let set = store(&mut self.filter_sets, &mut self.free_filter_sets, record);
         self.filter_set_of.entry(fingerprint).or_insert(set);
         set
     }
