@@ -99,6 +99,12 @@ const NO_ANCHOR: u32 = u32::MAX;
 /// Bits of the filter that skips map look-ups for keys nothing is filed under.
 const KEY_BITS_LOG2: u32 = 20;
 
+/// Where `key` sits in the key filter: a word of `key_bits` and the bit within it.
+fn key_filter_bit(key: u64) -> (usize, u64) {
+    let bit = key >> (64 - KEY_BITS_LOG2);
+    ((bit >> 6) as usize, 1 << (bit & 63))
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     template: u32,
@@ -551,17 +557,11 @@ impl Percolator {
             return Some((required.to_vec(), excluded.to_vec()));
         }
         let text = verify::text(&request.query, &mut self.analyzers, &mut self.vocabulary)?;
-        let (required, excluded) = match &text {
-            Node::And { must, must_not } => self.graph.intern_and(must, must_not, &self.vocabulary),
-            other => {
-                let clause = self.graph.intern(other, &self.vocabulary);
-                if *self.graph.op(clause) == verify::Op::All {
-                    (Vec::new(), Vec::new())
-                } else {
-                    (vec![clause], Vec::new())
-                }
-            }
+        let (must, must_not) = match &text {
+            Node::And { must, must_not } => (&must[..], &must_not[..]),
+            other => (std::slice::from_ref(other), &[][..]),
         };
+        let (required, excluded) = self.graph.intern_and(must, must_not, &self.vocabulary);
         if self.compiled.len() >= COMPILED_CACHE {
             self.compiled.clear();
         }
@@ -728,9 +728,9 @@ impl Percolator {
             .unwrap_or_default();
         for key in keys {
             self.by_key.entry(key).or_default().push(clause);
-            let bit = key >> (64 - KEY_BITS_LOG2);
-            if let Some(word) = self.key_bits.get_mut((bit >> 6) as usize) {
-                *word |= 1 << (bit & 63);
+            let (word, bit) = key_filter_bit(key);
+            if let Some(bits) = self.key_bits.get_mut(word) {
+                *bits |= bit;
             }
         }
     }
@@ -830,10 +830,8 @@ impl Percolator {
     }
 
     fn may_be_filed(&self, key: u64) -> bool {
-        let bit = key >> (64 - KEY_BITS_LOG2);
-        self.key_bits
-            .get((bit >> 6) as usize)
-            .is_some_and(|word| word & (1 << (bit & 63)) != 0)
+        let (word, bit) = key_filter_bit(key);
+        self.key_bits.get(word).is_some_and(|bits| bits & bit != 0)
     }
 
     /// Checks one template's clauses, then the filters of each saved search using it;

@@ -1097,7 +1097,7 @@ impl<'a> Verifier<'a> {
     }
 
     /// The filters alone (expiry is checked once, by [`Self::live`]).
-    pub(crate) fn passes(&self, filters: &Filters) -> bool {
+    fn passes(&self, filters: &Filters) -> bool {
         let f = self.facts;
         let conditions = &filters.conditions[..];
         let mut at = 0;
