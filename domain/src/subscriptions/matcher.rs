@@ -39,7 +39,7 @@ pub trait SavedSearchMatcher: Send + Sync {
     /// Adds or replaces a saved search (its query already prepared for matching).
     fn upsert(&self, id: &str, search: SearchRequest);
     fn remove(&self, id: &str);
-    /// Ids of the saved searches `listing` satisfies.
+    /// Ids of the saved searches `listing` satisfies, in no particular order.
     fn matching(&self, listing: &ListingDocument) -> Result<Vec<String>>;
     /// How many saved searches it holds.
     fn len(&self) -> usize;
@@ -175,9 +175,12 @@ pub(crate) fn matching_request(row: &subscription::Model) -> Result<SearchReques
 /// The index request a saved search with this query runs as (public so that benchmarks
 /// feed matchers exactly what the matching worker does).
 pub fn saved_search_request(query: &SearchQuery) -> Result<SearchRequest> {
-    let mut query = query.clone();
-    query.q = query.q.map(|q| format!("{} ", q.trim_end()));
-    let (request, _) = prepare_request(&query)?;
+    let (mut request, _) = prepare_request(query)?;
+    // A trailing space marks the last word finished; validation trims the text, so it
+    // goes on after it.
+    if !request.query.is_empty() {
+        request.query.push(' ');
+    }
     Ok(request)
 }
 
@@ -472,23 +475,8 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn the_percolator_is_the_production_matcher_and_agrees_with_the_straightforward_one() {
-        let percolator = PercolatorMatcher::default();
-        let straightforward = StraightforwardMatcher::default();
-        let request = |query: &str| SearchRequest {
-            query: format!("{query} "),
-            limit: 1,
-            ..SearchRequest::default()
-        };
-        for (id, query) in [("a", "laser"), ("b", "lazer cutting"), ("c", "fatigue")] {
-            percolator.upsert(id, request(query));
-            straightforward.upsert(id, request(query));
-        }
-        percolator.remove("c");
-        straightforward.remove("c");
-        assert_eq!(percolator.len(), 2);
-        let listing = ListingDocument {
+    fn laser_cutting_listing() -> ListingDocument {
+        ListingDocument {
             id: "listing".into(),
             kind: "facility".into(),
             language: "en".into(),
@@ -518,10 +506,52 @@ mod tests {
             published_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
             updated_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
             expires_at: Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_percolator_is_the_production_matcher_and_agrees_with_the_straightforward_one() {
+        let percolator = PercolatorMatcher::default();
+        let straightforward = StraightforwardMatcher::default();
+        let request = |query: &str| SearchRequest {
+            query: format!("{query} "),
+            limit: 1,
+            ..SearchRequest::default()
         };
-        let found = percolator.matching(&listing).unwrap();
+        for (id, query) in [("a", "laser"), ("b", "lazer cutting"), ("c", "fatigue")] {
+            percolator.upsert(id, request(query));
+            straightforward.upsert(id, request(query));
+        }
+        percolator.remove("c");
+        straightforward.remove("c");
+        assert_eq!(percolator.len(), 2);
+        let listing = laser_cutting_listing();
+        let mut found = percolator.matching(&listing).unwrap();
+        found.sort_unstable();
         assert_eq!(found, vec!["a", "b"]);
         assert_eq!(found, straightforward.matching(&listing).unwrap());
+    }
+
+    #[test]
+    fn a_saved_search_s_last_word_is_finished_not_a_prefix() {
+        let percolator = PercolatorMatcher::default();
+        let straightforward = StraightforwardMatcher::default();
+        for (id, q) in [("finished", "laser composites"), ("prefix", "laser compo")] {
+            let query = SearchQuery {
+                q: Some(q.to_owned()),
+                ..SearchQuery::default()
+            };
+            let request = saved_search_request(&query).unwrap();
+            assert_eq!(request.query, format!("{q} "));
+            percolator.upsert(id, request.clone());
+            straightforward.upsert(id, request);
+        }
+        let listing = laser_cutting_listing();
+        assert_eq!(percolator.matching(&listing).unwrap(), vec!["finished"]);
+        assert_eq!(
+            straightforward.matching(&listing).unwrap(),
+            vec!["finished"]
+        );
     }
 
     #[test]

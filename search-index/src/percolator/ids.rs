@@ -13,7 +13,8 @@ const EMPTY: u32 = u32::MAX;
 /// through an open-addressing table of slot numbers (linear probing, deletion by
 /// shifting back, so no tombstones pile up).
 pub(super) struct SlotIds {
-    bytes: Vec<u8>,
+    /// Kept as text so that reading an id back needs no UTF-8 check.
+    text: String,
     spans: Vec<(u32, u32)>,
     /// Bytes of ids removed since the buffer was last compacted.
     garbage: usize,
@@ -26,7 +27,7 @@ pub(super) struct SlotIds {
 impl Default for SlotIds {
     fn default() -> Self {
         SlotIds {
-            bytes: Vec::new(),
+            text: String::new(),
             spans: Vec::new(),
             garbage: 0,
             table: vec![EMPTY; 16],
@@ -50,23 +51,7 @@ impl SlotIds {
             return "";
         }
         let (start, end) = (start as usize, start as usize + len as usize);
-        self.bytes
-            .get(start..end)
-            .and_then(|bytes| std::str::from_utf8(bytes).ok())
-            .unwrap_or("")
-    }
-
-    /// The bytes of the id in `slot` (empty for a free slot).
-    pub(super) fn id_bytes(&self, slot: u32) -> &[u8] {
-        match self.spans.get(slot as usize) {
-            Some(&(start, len)) if (start, len) != DEAD => {
-                let start = start as usize;
-                self.bytes
-                    .get(start..start + len as usize)
-                    .unwrap_or_default()
-            }
-            _ => &[],
-        }
+        self.text.get(start..end).unwrap_or("")
     }
 
     fn home(&self, id: &str) -> usize {
@@ -99,8 +84,8 @@ impl SlotIds {
         if (self.live + 1) * 2 > self.table.len() {
             self.resize(self.table.len() * 2);
         }
-        let start = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
-        self.bytes.extend_from_slice(id.as_bytes());
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(id);
         let span = (start, u32::try_from(id.len()).unwrap_or(u32::MAX));
         if self.spans.len() <= slot as usize {
             self.spans.resize(slot as usize + 1, DEAD);
@@ -168,24 +153,24 @@ impl SlotIds {
             *span = DEAD;
         }
         self.live -= 1;
-        if self.garbage > (1 << 16) && self.garbage * 2 > self.bytes.len() {
+        if self.garbage > (1 << 16) && self.garbage * 2 > self.text.len() {
             self.compact();
         }
         Some(slot)
     }
 
     fn compact(&mut self) {
-        let mut bytes = Vec::with_capacity(self.bytes.len() - self.garbage);
+        let mut text = String::with_capacity(self.text.len() - self.garbage);
         for span in &mut self.spans {
             if *span == DEAD {
                 continue;
             }
             let (start, end) = (span.0 as usize, span.0 as usize + span.1 as usize);
-            let new_start = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-            bytes.extend_from_slice(self.bytes.get(start..end).unwrap_or_default());
+            let new_start = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            text.push_str(self.text.get(start..end).unwrap_or_default());
             span.0 = new_start;
         }
-        self.bytes = bytes;
+        self.text = text;
         self.garbage = 0;
     }
 
@@ -197,17 +182,17 @@ impl SlotIds {
             .filter_map(|slot| self.spans.get(*slot as usize))
             .map(|span| span.1 as usize)
             .sum();
-        let mut bytes = Vec::with_capacity(total);
+        let mut text = String::with_capacity(total);
         let mut spans = Vec::with_capacity(order.len());
         for slot in order {
-            let id = self.id(*slot).as_bytes();
+            let id = self.id(*slot);
             spans.push((
-                u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                u32::try_from(text.len()).unwrap_or(u32::MAX),
                 u32::try_from(id.len()).unwrap_or(u32::MAX),
             ));
-            bytes.extend_from_slice(id);
+            text.push_str(id);
         }
-        self.bytes = bytes;
+        self.text = text;
         self.spans = spans;
         self.garbage = 0;
         self.table.fill(EMPTY);
@@ -220,12 +205,12 @@ impl SlotIds {
         if self.garbage > 0 {
             self.compact();
         }
-        self.bytes.shrink_to_fit();
+        self.text.shrink_to_fit();
         self.spans.shrink_to_fit();
     }
 
     pub(super) fn bytes(&self) -> usize {
-        self.bytes.capacity()
+        self.text.capacity()
             + self.spans.capacity() * std::mem::size_of::<(u32, u32)>()
             + self.table.capacity() * std::mem::size_of::<u32>()
     }

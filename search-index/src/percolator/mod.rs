@@ -66,7 +66,9 @@ use verify::{Filters, Graph, ListingFacts, Node, Verifier, Vocabulary};
 /// What matching one listing found, with the work it took (for benchmarks and logs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Percolation {
-    /// Ids of the saved searches the listing satisfies, sorted.
+    /// Ids of the saved searches the listing satisfies, in no particular order: those
+    /// who need an order sort them (at a million saved searches a listing matches
+    /// hundreds, and sorting their ids cost a tenth of matching).
     pub matches: Vec<String>,
     /// Templates verified: distinct saved-search queries (each shared by one saved
     /// search or many) whose anchor clause and second clause the listing satisfies, and
@@ -160,7 +162,8 @@ pub struct Percolator {
     /// Anchor clause → the templates filed under it, each beside its second clause and
     /// its filter anchor: most templates a listing's anchor clauses select fail on one
     /// of those, and deciding that from these lists saves reaching for the template.
-    anchored: NumberMap<u32, Vec<Anchored>>,
+    /// Indexed by clause number: looked up for every clause a listing has a key of.
+    anchored: Vec<Vec<Anchored>>,
     /// Key → the anchor and second clauses a listing with that key may satisfy.
     by_key: NumberMap<u64, Vec<u32>>,
     /// Anchor and second clauses whose keys are in `by_key`, with how many templates
@@ -256,7 +259,7 @@ impl Percolator {
             filter_sets: Vec::new(),
             free_filter_sets: Vec::new(),
             filter_set_of: NumberMap::default(),
-            anchored: NumberMap::default(),
+            anchored: Vec::new(),
             by_key: NumberMap::default(),
             watched: NumberMap::default(),
             key_bits: vec![0; 1 << (KEY_BITS_LOG2 - 6)],
@@ -309,8 +312,8 @@ impl Percolator {
         self.filter_sets.shrink_to_fit();
         self.free_filter_sets.shrink_to_fit();
         self.filter_set_of.shrink_to_fit();
+        self.anchored.iter_mut().for_each(Vec::shrink_to_fit);
         self.anchored.shrink_to_fit();
-        self.anchored.values_mut().for_each(Vec::shrink_to_fit);
         self.by_key.shrink_to_fit();
         self.watched.shrink_to_fit();
         self.by_key.values_mut().for_each(Vec::shrink_to_fit);
@@ -322,14 +325,13 @@ impl Percolator {
     /// Renumbers the templates in the order of the anchor lists, so that the templates
     /// one anchor clause selects are next to each other in memory.
     fn renumber_templates(&mut self) {
-        let mut anchors: Vec<u32> = self.anchored.keys().copied().collect();
-        anchors.sort_unstable();
         let mut order: Vec<u32> = Vec::with_capacity(self.templates());
-        for anchor in &anchors {
-            if let Some(entries) = self.anchored.get_mut(anchor) {
-                entries.sort_unstable_by_key(|entry| entry.template);
-                order.extend(entries.iter().map(|entry| entry.template));
-            }
+        for entries in &mut self.anchored {
+            // Grouped by second clause, so that a listing decides each second once per
+            // anchor list and passes over the rest of its run.
+            entries
+                .sort_unstable_by_key(|entry| (entry.second, entry.filter_anchor, entry.template));
+            order.extend(entries.iter().map(|entry| entry.template));
         }
         let mut filter_anchors: Vec<u64> = self.unanchored.keys().copied().collect();
         filter_anchors.sort_unstable();
@@ -352,7 +354,7 @@ impl Percolator {
             .filter_map(|old| old_templates.get_mut(*old as usize).and_then(Option::take))
             .collect();
         self.free_templates = Vec::new();
-        for entries in self.anchored.values_mut() {
+        for entries in &mut self.anchored {
             for entry in entries.iter_mut() {
                 entry.template = new_number(entry.template);
             }
@@ -699,7 +701,13 @@ impl Percolator {
         }
         let (anchor, second, filter_anchor) = (record.anchor, record.second, record.filter_anchor);
         let second_watched = second != NO_ANCHOR && self.has_keys(second);
-        self.anchored.entry(anchor).or_default().push(Anchored {
+        if self.anchored.len() <= anchor as usize {
+            self.anchored.resize_with(anchor as usize + 1, Vec::new);
+        }
+        let Some(entries) = self.anchored.get_mut(anchor as usize) else {
+            return;
+        };
+        entries.push(Anchored {
             filter_anchor,
             second,
             template,
@@ -776,13 +784,13 @@ impl Percolator {
         }
         let anchor = record.anchor;
         let mut second_watched = None;
-        if let Some(list) = self.anchored.get_mut(&anchor) {
-            if let Some(position) = list.iter().position(|entry| entry.template == template) {
-                let entry = list.swap_remove(position);
-                second_watched = Some(entry.second).filter(|_| entry.second_watched);
-            }
+        if let Some(list) = self.anchored.get_mut(anchor as usize)
+            && let Some(position) = list.iter().position(|entry| entry.template == template)
+        {
+            let entry = list.swap_remove(position);
+            second_watched = Some(entry.second).filter(|_| entry.second_watched);
             if list.is_empty() {
-                self.anchored.remove(&anchor);
+                *list = Vec::new();
             }
         }
         self.unwatch(anchor);
@@ -854,10 +862,13 @@ impl Percolator {
         let mut slot = record.first_slot;
         while let Some(entry) = self.slots.get(slot as usize) {
             let passes = entry.filters == NO_FILTERS
-                || self
-                    .filter_sets
-                    .get(entry.filters as usize)
-                    .is_some_and(|set| verifier.passes_set(entry.filters, &set.filters));
+                || verifier
+                    .known_filter_answer(entry.filters)
+                    .unwrap_or_else(|| {
+                        self.filter_sets
+                            .get(entry.filters as usize)
+                            .is_some_and(|set| verifier.passes_set(entry.filters, &set.filters))
+                    });
             if passes {
                 matched.push(slot);
             }
@@ -907,21 +918,34 @@ impl Percolator {
                 }
             }
             for clause in hit {
-                let Some(entries) = self.anchored.get(&clause) else {
+                let Some(entries) = self.anchored.get(clause as usize).filter(|e| !e.is_empty())
+                else {
                     continue;
                 };
                 if !verifier.holds(clause) {
                     continue;
                 }
                 outcome.anchored_entries += entries.len();
+                // Entries come grouped by second clause (see `renumber_templates`).
+                let mut run_second = NO_ANCHOR;
+                let mut second_holds = true;
+                let mut run_filter_anchor = 0;
+                let mut filter_anchor_held = true;
                 for entry in entries {
-                    if !filter_keys.contains(&entry.filter_anchor) {
+                    if entry.second != run_second {
+                        run_second = entry.second;
+                        second_holds = entry.second == NO_ANCHOR
+                            || ((!entry.second_watched || verifier.key_hit(entry.second))
+                                && verifier.holds(entry.second));
+                    }
+                    if !second_holds {
                         continue;
                     }
-                    let second_holds = entry.second == NO_ANCHOR
-                        || ((!entry.second_watched || verifier.key_hit(entry.second))
-                            && verifier.holds(entry.second));
-                    if second_holds {
+                    if entry.filter_anchor != run_filter_anchor {
+                        run_filter_anchor = entry.filter_anchor;
+                        filter_anchor_held = filter_keys.contains(&run_filter_anchor);
+                    }
+                    if filter_anchor_held {
                         self.check_template(
                             entry.template,
                             &mut verifier,
@@ -956,9 +980,6 @@ impl Percolator {
                 Err(_) => outcome.failures += 1,
             }
         }
-        // Sorted as numbers into the id buffer, then copied out once: cheaper than
-        // sorting the strings themselves (UTF-8 bytes sort as their text does).
-        matched.sort_unstable_by(|a, b| self.ids.id_bytes(*a).cmp(self.ids.id_bytes(*b)));
         outcome.matches = matched
             .iter()
             .map(|slot| self.ids.id(*slot).to_owned())
@@ -983,7 +1004,7 @@ impl Percolator {
             + self.filter_sets.capacity() * size_of::<FilterSet>()
             + self.free_filter_sets.capacity() * size_of::<u32>()
             + map(self.filter_set_of.capacity(), size_of::<(u64, u32)>())
-            + map(self.anchored.capacity(), size_of::<(u32, Vec<Anchored>)>())
+            + self.anchored.capacity() * size_of::<Vec<Anchored>>()
             + map(self.by_key.capacity(), size_of::<(u64, Vec<u32>)>())
             + map(self.watched.capacity(), size_of::<(u32, u32)>())
             + self.key_bits.capacity() * size_of::<u64>()
@@ -1007,7 +1028,7 @@ impl Percolator {
             .sum::<usize>();
         bytes += self
             .anchored
-            .values()
+            .iter()
             .map(|list| list.capacity() * size_of::<Anchored>())
             .sum::<usize>();
         bytes += lists(&mut self.by_key.values());

@@ -1081,13 +1081,21 @@ impl<'a> Verifier<'a> {
         answer
     }
 
+    /// The answer for shared filter set number `set`, if already decided: asked first,
+    /// so that the set itself (elsewhere in memory) is read only once per listing.
+    pub(crate) fn known_filter_answer(&self, set: u32) -> Option<bool> {
+        match self.filter_answers.get(set as usize) {
+            Some(&TRUE) => Some(true),
+            Some(&FALSE) => Some(false),
+            _ => None,
+        }
+    }
+
     /// Whether shared filter set number `set` (`filters`) lets the listing through,
     /// decided once per listing.
     pub(crate) fn passes_set(&mut self, set: u32, filters: &Filters) -> bool {
-        match self.filter_answers.get(set as usize) {
-            Some(&TRUE) => return true,
-            Some(&FALSE) => return false,
-            _ => {}
+        if let Some(answer) = self.known_filter_answer(set) {
+            return answer;
         }
         let answer = self.passes(filters);
         if let Some(slot) = self.filter_answers.get_mut(set as usize) {
