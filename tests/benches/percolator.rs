@@ -21,6 +21,7 @@ use domain::subscriptions::{SavedSearchMatcher, StraightforwardMatcher, saved_se
 use search_index::percolator::{Percolator, WordStatistics};
 use search_index::{GeoPoint, ListingDocument, Price};
 use std::time::{Duration, Instant};
+use tests::bench::{Spread, ms};
 
 const SEED: u64 = 42;
 const BASELINE_SEARCHES: u64 = 10_000;
@@ -36,10 +37,6 @@ fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
         .get(rank.min(sorted.len() - 1))
         .copied()
         .unwrap_or_default()
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1_000.0)
 }
 
 /// Resident set size from `/proc/self/statm` (Linux), in bytes; 0 elsewhere.
@@ -235,23 +232,18 @@ fn main() {
         });
     }
     for (clock, times) in [
-        (
-            "CPU time",
-            measured.iter().map(|m| m.cpu).collect::<Vec<_>>(),
-        ),
+        ("CPU time", measured.iter().map(|m| m.cpu).collect()),
         ("wall time", measured.iter().map(|m| m.wall).collect()),
     ] {
-        let mut times = times;
-        times.sort_unstable();
-        let total: Duration = times.iter().sum();
+        let spread = Spread::of(times);
         println!(
             "one thread, {} listings, {clock}: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms ({:.0} listings/s)",
-            times.len(),
-            ms(percentile(&times, 50.0)),
-            ms(percentile(&times, 90.0)),
-            ms(percentile(&times, 99.0)),
-            ms(times.last().copied().unwrap_or_default()),
-            times.len() as f64 / total.as_secs_f64()
+            spread.count,
+            ms(spread.p50),
+            ms(spread.p90),
+            ms(spread.p99),
+            ms(spread.max),
+            spread.per_second
         );
     }
     summary(

@@ -16,22 +16,21 @@ use domain::search::index_request_for_people;
 use search_index::SearchIndex;
 use search_index::yardstick::PlainBm25;
 use std::time::{Duration, Instant};
-use tests::bench::{SEED, ms, percentile, query_mix, resident_megabytes};
+use tests::bench::{SEED, Spread, ms, query_mix, resident_megabytes};
 
 const BATCH: u64 = 20_000;
 
-fn report(name: &str, mut times: Vec<Duration>, found: u64) {
-    times.sort();
-    let total: Duration = times.iter().sum();
+fn report(name: &str, times: Vec<Duration>, found: u64) {
+    let spread = Spread::of(times);
     println!(
         "| {name} | {} | {} | {} | {} | {} | {:.0} | {:.1} |",
-        times.len(),
-        ms(percentile(&times, 50.0)),
-        ms(percentile(&times, 90.0)),
-        ms(percentile(&times, 99.0)),
-        ms(times.last().copied().unwrap_or_default()),
-        times.len() as f64 / total.as_secs_f64().max(1e-9),
-        found as f64 / times.len().max(1) as f64,
+        spread.count,
+        ms(spread.p50),
+        ms(spread.p90),
+        ms(spread.p99),
+        ms(spread.max),
+        spread.per_second,
+        found as f64 / spread.count.max(1) as f64,
     );
 }
 

@@ -28,6 +28,33 @@ pub fn ms(duration: Duration) -> String {
     format!("{:.3}", duration.as_secs_f64() * 1_000.0)
 }
 
+/// A series of timings summed up for a report.
+#[derive(Debug, Clone, Copy)]
+pub struct Spread {
+    pub count: usize,
+    pub p50: Duration,
+    pub p90: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+    /// Items per second, one after another.
+    pub per_second: f64,
+}
+
+impl Spread {
+    pub fn of(mut times: Vec<Duration>) -> Spread {
+        times.sort_unstable();
+        let total: Duration = times.iter().sum();
+        Spread {
+            count: times.len(),
+            p50: percentile(&times, 50.0),
+            p90: percentile(&times, 90.0),
+            p99: percentile(&times, 99.0),
+            max: times.last().copied().unwrap_or_default(),
+            per_second: times.len() as f64 / total.as_secs_f64().max(1e-9),
+        }
+    }
+}
+
 /// This process's resident memory in MB (0 where `/proc` is missing).
 pub fn resident_megabytes() -> f64 {
     std::fs::read_to_string("/proc/self/status")
