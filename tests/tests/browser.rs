@@ -57,6 +57,26 @@ async fn wait_for_url(browser: &Browser, what: &str, accept: impl Fn(&str) -> bo
     }
 }
 
+/// Waits until the page shown is in `language`. A language switch posts and comes back
+/// to the same address, so the address cannot tell whether the new page has arrived;
+/// the script may also fail while the old page is being replaced.
+async fn wait_for_language(browser: &Browser, language: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let lang = browser
+            .script("return document.documentElement.lang;")
+            .await;
+        if lang.as_ref().is_ok_and(|lang| lang == language) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never switched to {language}: {lang:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text_of(browser: &Browser, css: &str) -> String {
     let element = check(browser.find(css).await, css);
     check(browser.text(&element).await, css)
@@ -224,23 +244,7 @@ async fn a_visitor_finds_a_facility_near_bologna_and_reads_it_in_italian() {
         "Italiano",
     );
     check(browser.click(&italiano).await, "switch");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let lang = check(
-            browser
-                .script("return document.documentElement.lang;")
-                .await,
-            "lang",
-        );
-        if lang == "it" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the page never switched to Italian"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_language(&browser, "it").await;
     assert_eq!(check(browser.current_url().await, "url"), listing_url);
     assert_eq!(
         text_of(&browser, "#introduction-heading").await,
@@ -311,6 +315,7 @@ async fn a_visitor_finds_a_facility_near_bologna_and_reads_it_in_italian() {
                 "English",
             );
             check(browser.click(&english).await, "switch back");
+            wait_for_language(&browser, "en").await;
             wait_for_url(&browser, "home", |url| url.ends_with('/')).await;
         }
         for (name, url) in &pages {
@@ -779,6 +784,7 @@ async fn members_publish_offers_save_searches_and_answer_introductions() {
         "dashboard",
     );
     click_on(&browser, ".language-switch button[value=it]").await;
+    wait_for_language(&browser, "it").await;
     wait_for_url(&browser, "the dashboard again", |url| {
         url.ends_with("/dashboard")
     })
