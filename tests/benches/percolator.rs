@@ -21,31 +21,11 @@ use domain::subscriptions::{SavedSearchMatcher, StraightforwardMatcher, saved_se
 use search_index::percolator::{Percolator, WordStatistics};
 use search_index::{GeoPoint, ListingDocument, Price};
 use std::time::{Duration, Instant};
-use tests::bench::{Spread, ms};
+use tests::bench::{SEED, Spread, ms, percentile, resident_bytes};
 
-const SEED: u64 = 42;
 const BASELINE_SEARCHES: u64 = 10_000;
 /// Published listings the word statistics are taken over.
 const STATISTICS_SAMPLE: u64 = 5_000;
-
-fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
-    if sorted.is_empty() {
-        return T::default();
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted
-        .get(rank.min(sorted.len() - 1))
-        .copied()
-        .unwrap_or_default()
-}
-
-/// Resident set size from `/proc/self/statm` (Linux), in bytes; 0 elsewhere.
-fn resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
 
 /// The index document of a generated listing, field by field as the indexer builds it
 /// from the stored listing and its organisation.

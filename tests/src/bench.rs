@@ -13,14 +13,17 @@ pub const SEED: u64 = 42;
 /// would load first.
 pub const FIRST_QUERY: u64 = 5_000_000;
 
-/// The `p`th percentile (0–100) of durations sorted ascending, by nearest rank; zero
-/// for none.
-pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The `p`th percentile (0–100) of values sorted ascending, by nearest rank; the
+/// default (zero) for none.
+pub fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
     if sorted.is_empty() {
-        return Duration::ZERO;
+        return T::default();
     }
     let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
+    sorted
+        .get(rank.min(sorted.len() - 1))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Milliseconds with three decimals, for report tables.
@@ -55,8 +58,8 @@ impl Spread {
     }
 }
 
-/// This process's resident memory in MB (0 where `/proc` is missing).
-pub fn resident_megabytes() -> f64 {
+/// This process's resident memory in bytes (0 where `/proc` is missing).
+pub fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
@@ -64,10 +67,14 @@ pub fn resident_megabytes() -> f64 {
                 .lines()
                 .find(|line| line.starts_with("VmRSS:"))
                 .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
+                .and_then(|kb| kb.parse::<u64>().ok())
         })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// This process's resident memory in MB (0 where `/proc` is missing).
+pub fn resident_megabytes() -> f64 {
+    resident_bytes() as f64 / (1024.0 * 1024.0)
 }
 
 /// The benchmark corpus size from `PONTE_BENCH_SIZE` (`10k`, `100k`, `1m`), or `default`.

@@ -862,13 +862,11 @@ impl Percolator {
         let mut slot = record.first_slot;
         while let Some(entry) = self.slots.get(slot as usize) {
             let passes = entry.filters == NO_FILTERS
-                || verifier
-                    .known_filter_answer(entry.filters)
-                    .unwrap_or_else(|| {
-                        self.filter_sets
-                            .get(entry.filters as usize)
-                            .is_some_and(|set| verifier.passes_set(entry.filters, &set.filters))
-                    });
+                || verifier.passes_set(entry.filters, || {
+                    self.filter_sets
+                        .get(entry.filters as usize)
+                        .map(|set| &set.filters)
+                });
             if passes {
                 matched.push(slot);
             }

@@ -1081,23 +1081,20 @@ impl<'a> Verifier<'a> {
         answer
     }
 
-    /// The answer for shared filter set number `set`, if already decided: asked first,
-    /// so that the set itself (elsewhere in memory) is read only once per listing.
-    pub(crate) fn known_filter_answer(&self, set: u32) -> Option<bool> {
+    /// Whether shared filter set number `set` lets the listing through, decided once per
+    /// listing. The set itself (elsewhere in memory) is read through `filters` only the
+    /// first time.
+    pub(crate) fn passes_set<'f>(
+        &mut self,
+        set: u32,
+        filters: impl FnOnce() -> Option<&'f Filters>,
+    ) -> bool {
         match self.filter_answers.get(set as usize) {
-            Some(&TRUE) => Some(true),
-            Some(&FALSE) => Some(false),
-            _ => None,
+            Some(&TRUE) => return true,
+            Some(&FALSE) => return false,
+            _ => {}
         }
-    }
-
-    /// Whether shared filter set number `set` (`filters`) lets the listing through,
-    /// decided once per listing.
-    pub(crate) fn passes_set(&mut self, set: u32, filters: &Filters) -> bool {
-        if let Some(answer) = self.known_filter_answer(set) {
-            return answer;
-        }
-        let answer = self.passes(filters);
+        let answer = filters().is_some_and(|filters| self.passes(filters));
         if let Some(slot) = self.filter_answers.get_mut(set as usize) {
             *slot = if answer { TRUE } else { FALSE };
         }
