@@ -47,14 +47,15 @@
 
 use crate::SearchError;
 use crate::analysis::Analyzers;
+use crate::any_of::{AnyOf, Combine};
 use crate::glossary::{Glossary, MAX_TERM_WORDS};
 use crate::model::MatchKind;
 use crate::query::{Clause, ParsedQuery, Unit};
 use crate::schema::{Fields, TextField};
 use std::collections::HashMap;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
-    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur,
+    PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::Token;
@@ -106,6 +107,9 @@ pub(crate) struct CompiledQuery {
     /// Every word was required, and there were several: compiling it loosened would
     /// find more.
     pub(crate) could_loosen: bool,
+    /// Typos or completions were left out (a narrow reading): compiling it wide would
+    /// find more.
+    pub(crate) could_widen: bool,
 }
 
 /// Allowed typos for a word of `chars` characters (Meilisearch's defaults).
@@ -127,6 +131,13 @@ pub(crate) struct Reading {
     pub(crate) long_questions_loose: bool,
     /// Read it loosely (no word required) whatever its length.
     pub(crate) loosen: bool,
+    /// Leave out typos and completions of required words: the words as typed, their
+    /// stems and synonyms only. A search by people is read narrowly first and widened
+    /// only when that does not fill the page, as Typesense's typo threshold does: a
+    /// typo of a word the index knows well is mostly another word ("layer" for
+    /// "laser"), and expanding every word into its typos and completions over every
+    /// field multiplies the postings a search walks.
+    pub(crate) narrow: bool,
 }
 
 pub(crate) fn compile(
@@ -144,10 +155,13 @@ pub(crate) fn compile(
             scored: false,
             matchers: Vec::new(),
             could_loosen: false,
+            could_widen: false,
         });
     }
     let mut compiler = Compiler {
         loose: false,
+        narrow: reading.narrow,
+        left_out: false,
         fields,
         analyzers: analyzers.clone(),
         glossary,
@@ -158,7 +172,9 @@ pub(crate) fn compile(
     let content_words = content_words(&parsed.clauses, &mut compiler.analyzers);
     let long = reading.long_questions_loose && content_words >= LONG_QUESTION_WORDS;
     let query = if long || loosen {
+        // A loose reading has its own rule for typos (only for words no listing has).
         compiler.loose = true;
+        compiler.narrow = false;
         compiler.loose(&parsed.clauses)?
     } else {
         compiler.sequence(&parsed.clauses, false)?
@@ -168,6 +184,7 @@ pub(crate) fn compile(
         scored: !parsed.is_match_all(),
         matchers: compiler.matchers,
         could_loosen: !long && !loosen && content_words >= 2,
+        could_widen: compiler.left_out,
     })
 }
 
@@ -189,6 +206,10 @@ fn content_words(clauses: &[Clause], analyzers: &mut Analyzers) -> usize {
 
 struct Compiler<'a> {
     loose: bool,
+    /// See [`Reading::narrow`].
+    narrow: bool,
+    /// A typo or completion was left out because of `narrow`.
+    left_out: bool,
     fields: &'a Fields,
     analyzers: Analyzers,
     glossary: &'a Glossary,
@@ -198,13 +219,16 @@ struct Compiler<'a> {
     record: bool,
 }
 
+/// Matches when any of `queries` does; scores their sum.
 fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if queries.is_empty() {
-        Box::new(EmptyQuery)
-    } else {
-        Box::new(BooleanQuery::new(
-            queries.into_iter().map(|q| (Occur::Should, q)).collect(),
-        ))
+    one_of(queries, Combine::Sum)
+}
+
+fn one_of(mut queries: Vec<Box<dyn Query>>, combine: Combine) -> Box<dyn Query> {
+    match queries.len() {
+        0 => Box::new(EmptyQuery),
+        1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
+        _ => Box::new(AnyOf::new(queries, combine)),
     }
 }
 
@@ -283,7 +307,7 @@ impl Variants {
                 }
             }
         }
-        let best = Box::new(DisjunctionMaxQuery::new(tiers));
+        let best = one_of(tiers, Combine::Max);
         if relevance.is_empty() {
             return best;
         }
@@ -614,7 +638,13 @@ impl Compiler<'_> {
             let synonyms = self.synonym_queries(text, std::slice::from_ref(&neutral));
             variants.add(MatchKind::Synonym, synonyms);
             let budget = if typos { typo_budget(&neutral) } else { 0 };
-            if budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit()) {
+            let prefix = prefix && neutral.chars().count() >= MIN_PREFIX_CHARS;
+            let typos = budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit());
+            if self.narrow && (typos || prefix) {
+                self.left_out = true;
+                return Ok(variants.build(tiered));
+            }
+            if typos {
                 let probe = FuzzyTermQuery::new(
                     Term::from_field_text(self.fields.title, &neutral),
                     budget,
@@ -628,7 +658,7 @@ impl Compiler<'_> {
                     self.note(text, MatchKind::Typo, vec![candidate], false, false);
                 }
             }
-            if prefix && neutral.chars().count() >= MIN_PREFIX_CHARS {
+            if prefix {
                 let probe = FuzzyTermQuery::new_prefix(
                     Term::from_field_text(self.fields.title, &neutral),
                     0,

@@ -7,6 +7,7 @@
 //! architecture test): what to index and when is the domain's business.
 
 mod analysis;
+mod any_of;
 mod collect;
 mod compile;
 mod exclusion;
@@ -50,6 +51,10 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 /// Facet values returned per facet, most frequent first.
 pub const FACET_VALUES: usize = 20;
+/// A search by people is widened with typos and completions when the words as typed
+/// find fewer listings than this (see `compile::Reading::narrow`). A constant rather
+/// than the page size, so that every page of one search reads it the same way.
+const WIDEN_BELOW: u64 = 20;
 
 /// Writer memory budget, shared by its threads (tantivy wants at least 15 MB each).
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
@@ -519,6 +524,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut analyzers = self.analyzers.clone();
         let mut loosen = false;
+        let mut narrow = request.for_people;
         let (matchers, collected) = loop {
             let compiled = compile::compile(
                 &parsed,
@@ -529,6 +535,7 @@ impl SearchIndex {
                 compile::Reading {
                     long_questions_loose: request.for_people,
                     loosen,
+                    narrow,
                 },
             )?;
             let compile::CompiledQuery {
@@ -536,6 +543,7 @@ impl SearchIndex {
                 scored,
                 matchers,
                 could_loosen,
+                could_widen,
             } = compiled;
             let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
             let f = &self.fields;
@@ -609,6 +617,10 @@ impl SearchIndex {
             let collected = searcher
                 .search(&query, &ListingCollector { plan })
                 .map_err(search_error)?;
+            if could_widen && collected.total < WIDEN_BELOW {
+                narrow = false;
+                continue;
+            }
             if collected.total == 0 && request.for_people && could_loosen {
                 loosen = true;
                 continue;
@@ -808,6 +820,12 @@ impl SearchIndex {
                 matched: Vec::new(),
             })
             .collect())
+    }
+
+    /// How many segments the index searches (each is searched on its own: typo and
+    /// completion expansion and query weights are built per segment).
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Every indexed listing id (for consistency checks).

@@ -1203,3 +1203,37 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
     };
     assert!(index.search(&nothing).unwrap().hits.is_empty());
 }
+
+#[test]
+fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_page() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut listings: Vec<ListingDocument> = (0..WIDEN_BELOW)
+        .map(|i| listing(&format!("laser-{i}"), "en", "Laser cutting", "Sheet metal."))
+        .collect();
+    listings.push(listing("layer", "en", "Layer analysis", "Coatings."));
+    listings.push(listing("lasers", "en", "Laserscanning service", "Surveys."));
+    index.apply(&listings, &[], 1).unwrap();
+    let people = |query: &str| SearchRequest {
+        for_people: true,
+        limit: 50,
+        ..request(query)
+    };
+
+    // Enough listings have "laser" itself: its typo "layer" and its completion
+    // "laserscanning" are left out, for people searching…
+    let found = index.search(&people("laser")).unwrap();
+    assert_eq!(found.total, WIDEN_BELOW);
+    assert!(found.hits.iter().all(|hit| hit.id.starts_with("laser-")));
+    // …but not for saved-search matching, which always reads every variant.
+    let matched = index.search(&request("laser")).unwrap();
+    assert_eq!(matched.total, WIDEN_BELOW + 2);
+
+    // Too few listings have the words as typed: widened, with typos and completions
+    // ranked below them.
+    let found = index.search(&people("analysys coatings")).unwrap();
+    assert_eq!(ids(&found), vec!["layer"]);
+    let found = index.search(&people("laserscan")).unwrap();
+    assert_eq!(ids(&found), vec!["lasers"]);
+    let found = index.search(&people("sheet metal lazer")).unwrap();
+    assert_eq!(found.total, WIDEN_BELOW);
+}

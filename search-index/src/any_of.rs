@@ -1,0 +1,439 @@
+//! A disjunction ("any of these variants") that only looks at the documents it is asked
+//! about.
+//!
+//! A word or phrase matches through many variants — exact, stemmed, synonyms, typos,
+//! completions — each in several fields. tantivy's union buffers the next 4,096
+//! documents of every variant whenever it moves, so a variant that is a phrase checks
+//! word positions in every document holding its words, even when the rest of the query
+//! (a rare word, a filter) rules those documents out. Like Lucene's two-phase
+//! iteration, this union answers "do you hold document d?" (`seek_danger`) by asking
+//! each variant about d alone, so phrase positions are read only for documents every
+//! other required clause already holds. It also avoids the buffered union's 4,096-slot
+//! score table per union and segment.
+//!
+//! Each variant is in one of three states: positioned on a document (`valid`), or only
+//! known not to hold anything before `bound` (after `seek_danger` said "not found";
+//! tantivy then allows nothing but further `seek_danger` calls with larger targets
+//! until one is found). Every variant's next document is at or after its `bound`, and
+//! every variant that could hold the union's current document has been asked about it.
+//!
+//! It scores as a sum of the variants holding the document, or as their maximum.
+
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED};
+
+/// How the scores of the variants that hold a document combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Combine {
+    Sum,
+    Max,
+}
+
+/// Matches the documents any of its queries matches.
+#[derive(Debug)]
+pub(crate) struct AnyOf {
+    queries: Vec<Box<dyn Query>>,
+    combine: Combine,
+}
+
+impl AnyOf {
+    pub(crate) fn new(queries: Vec<Box<dyn Query>>, combine: Combine) -> AnyOf {
+        AnyOf { queries, combine }
+    }
+}
+
+impl Clone for AnyOf {
+    fn clone(&self) -> Self {
+        AnyOf {
+            queries: self.queries.iter().map(|q| q.box_clone()).collect(),
+            combine: self.combine,
+        }
+    }
+}
+
+impl Query for AnyOf {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weights = self
+            .queries
+            .iter()
+            .map(|q| q.weight(enable_scoring))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Box::new(AnyOfWeight {
+            weights,
+            combine: self.combine,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
+        for query in &self.queries {
+            query.query_terms(visitor);
+        }
+    }
+}
+
+struct AnyOfWeight {
+    weights: Vec<Box<dyn Weight>>,
+    combine: Combine,
+}
+
+impl Weight for AnyOfWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut variants = Vec::with_capacity(self.weights.len());
+        for weight in &self.weights {
+            let scorer = weight.scorer(reader, boost)?;
+            let doc = scorer.doc();
+            if doc != TERMINATED {
+                variants.push(Variant {
+                    scorer,
+                    valid: true,
+                    bound: doc,
+                });
+            }
+        }
+        Ok(Box::new(AnyOfScorer::new(variants, self.combine)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        Ok(Explanation::new("any of", scorer.score()))
+    }
+}
+
+struct Variant {
+    scorer: Box<dyn Scorer>,
+    /// Positioned on `bound`; otherwise only known to hold nothing before `bound`.
+    valid: bool,
+    bound: DocId,
+}
+
+impl Variant {
+    /// Asks whether the variant holds `target` (at or after its bound).
+    fn probe(&mut self, target: DocId) -> bool {
+        debug_assert!(self.bound <= target);
+        if self.valid && self.bound == target {
+            return true;
+        }
+        match self.scorer.seek_danger(target) {
+            SeekDangerResult::Found => {
+                self.valid = true;
+                self.bound = target;
+                true
+            }
+            SeekDangerResult::SeekLowerBound(bound) => {
+                self.valid = false;
+                // Strictly after the target, and never past the end marker.
+                self.bound = bound.max(target.saturating_add(1)).min(TERMINATED);
+                false
+            }
+        }
+    }
+
+    fn holds(&self, doc: DocId) -> bool {
+        self.valid && self.bound == doc
+    }
+}
+
+struct AnyOfScorer {
+    variants: Vec<Variant>,
+    combine: Combine,
+    doc: DocId,
+}
+
+impl AnyOfScorer {
+    fn new(variants: Vec<Variant>, combine: Combine) -> AnyOfScorer {
+        let mut scorer = AnyOfScorer {
+            variants,
+            combine,
+            doc: 0,
+        };
+        scorer.doc = scorer.settle();
+        scorer
+    }
+
+    /// The smallest document some variant holds, every variant that could hold it
+    /// asked about it.
+    fn settle(&mut self) -> DocId {
+        loop {
+            let Some(least) = self.variants.iter().map(|v| v.bound).min() else {
+                return TERMINATED;
+            };
+            if least >= TERMINATED {
+                return TERMINATED;
+            }
+            let mut found = false;
+            for variant in &mut self.variants {
+                if variant.bound == least {
+                    found |= variant.probe(least);
+                }
+            }
+            if found {
+                return least;
+            }
+        }
+    }
+}
+
+impl DocSet for AnyOfScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        let current = self.doc;
+        for variant in &mut self.variants {
+            if variant.holds(current) {
+                variant.bound = variant.scorer.advance();
+            }
+        }
+        self.doc = self.settle();
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        if target >= TERMINATED {
+            self.doc = TERMINATED;
+            return TERMINATED;
+        }
+        for variant in &mut self.variants {
+            if variant.bound < target {
+                variant.probe(target);
+            }
+        }
+        self.doc = self.settle();
+        self.doc
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
+        if target >= TERMINATED {
+            self.doc = TERMINATED;
+            return SeekDangerResult::SeekLowerBound(TERMINATED);
+        }
+        let mut found = false;
+        for variant in &mut self.variants {
+            if variant.bound <= target {
+                found |= variant.probe(target);
+            }
+        }
+        if found {
+            self.doc = target;
+            return SeekDangerResult::Found;
+        }
+        let bound = self
+            .variants
+            .iter()
+            .map(|v| v.bound)
+            .min()
+            .unwrap_or(TERMINATED);
+        // Not positioned anywhere until a later call finds a document.
+        self.doc = target;
+        SeekDangerResult::SeekLowerBound(bound)
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.variants
+            .iter()
+            .map(|v| v.scorer.size_hint())
+            .fold(0u32, u32::saturating_add)
+    }
+
+    fn cost(&self) -> u64 {
+        self.variants
+            .iter()
+            .map(|v| v.scorer.cost())
+            .fold(0u64, u64::saturating_add)
+    }
+}
+
+impl Scorer for AnyOfScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.doc;
+        let mut total: Score = 0.0;
+        for variant in &mut self.variants {
+            if variant.holds(doc) {
+                let score = variant.scorer.score();
+                total = match self.combine {
+                    Combine::Sum => total + score,
+                    Combine::Max => total.max(score),
+                };
+            }
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::{Collector, SegmentCollector};
+    use tantivy::query::{BooleanQuery, DisjunctionMaxQuery, Occur, PhraseQuery, TermQuery};
+    use tantivy::schema::{Field, IndexRecordOption, Schema, TEXT};
+    use tantivy::{Index, SegmentOrdinal, Term, doc};
+
+    /// Every matching document with its score, in document order.
+    struct Everything;
+
+    struct SegmentEverything(Vec<(DocId, Score)>);
+
+    impl Collector for Everything {
+        type Fruit = Vec<(DocId, Score)>;
+        type Child = SegmentEverything;
+
+        fn for_segment(
+            &self,
+            _: SegmentOrdinal,
+            _: &SegmentReader,
+        ) -> tantivy::Result<SegmentEverything> {
+            Ok(SegmentEverything(Vec::new()))
+        }
+
+        fn requires_scoring(&self) -> bool {
+            true
+        }
+
+        fn merge_fruits(&self, fruits: Vec<Vec<(DocId, Score)>>) -> tantivy::Result<Self::Fruit> {
+            Ok(fruits.into_iter().flatten().collect())
+        }
+    }
+
+    impl SegmentCollector for SegmentEverything {
+        type Fruit = Vec<(DocId, Score)>;
+
+        fn collect(&mut self, doc: DocId, score: Score) {
+            self.0.push((doc, score));
+        }
+
+        fn harvest(self) -> Self::Fruit {
+            self.0
+        }
+    }
+
+    /// xorshift64*: deterministic, so a failure replays.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+        }
+    }
+
+    const WORDS: [&str; 10] = [
+        "alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa",
+    ];
+
+    /// A word, skewed towards the first ones so that some variants are dense and some
+    /// rare.
+    fn word(rng: &mut Rng) -> &'static str {
+        let a = rng.below(WORDS.len() as u64);
+        WORDS[rng.below(a + 1) as usize]
+    }
+
+    fn variant(rng: &mut Rng, field: Field) -> Box<dyn Query> {
+        if rng.below(3) == 0 {
+            Box::new(PhraseQuery::new(vec![
+                Term::from_field_text(field, word(rng)),
+                Term::from_field_text(field, word(rng)),
+            ]))
+        } else {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, word(rng)),
+                IndexRecordOption::WithFreqs,
+            ))
+        }
+    }
+
+    /// The same disjunction built by tantivy: a boolean "should" (sum) or a
+    /// disjunction-max (max).
+    fn tantivy_union(variants: &[Box<dyn Query>], combine: Combine) -> Box<dyn Query> {
+        let cloned = variants.iter().map(|q| q.box_clone());
+        match combine {
+            Combine::Sum => Box::new(BooleanQuery::new(
+                cloned.map(|q| (Occur::Should, q)).collect(),
+            )),
+            Combine::Max => Box::new(DisjunctionMaxQuery::new(cloned.collect())),
+        }
+    }
+
+    #[test]
+    fn matches_and_scores_like_tantivy_unions_inside_intersections_and_exclusions() {
+        let mut builder = Schema::builder();
+        let text = builder.add_text_field("text", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        {
+            let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            // More than one buffered-union window (4,096 documents), two segments.
+            for i in 0..12_000 {
+                let len = 1 + rng.below(12);
+                let words: Vec<&str> = (0..len).map(|_| word(&mut rng)).collect();
+                writer.add_document(doc!(text => words.join(" "))).unwrap();
+                if i == 7_000 {
+                    writer.commit().unwrap();
+                }
+            }
+            writer.commit().unwrap();
+        }
+        let searcher = index.reader().unwrap().searcher();
+        for round in 0..60 {
+            let combine = if round % 2 == 0 {
+                Combine::Sum
+            } else {
+                Combine::Max
+            };
+            let count = 2 + rng.below(5) as usize;
+            let variants: Vec<Box<dyn Query>> =
+                (0..count).map(|_| variant(&mut rng, text)).collect();
+            let ours: Box<dyn Query> = Box::new(AnyOf::new(
+                variants.iter().map(|q| q.box_clone()).collect(),
+                combine,
+            ));
+            let theirs = tantivy_union(&variants, combine);
+            // Alone (driving), required beside a rarer clause (asked about single
+            // documents), optional beside a required clause (sought), excluded.
+            let other = variant(&mut rng, text);
+            let shapes = |union: Box<dyn Query>| -> Vec<Box<dyn Query>> {
+                vec![
+                    union.box_clone(),
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, union.box_clone()),
+                        (Occur::Must, other.box_clone()),
+                    ])),
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, other.box_clone()),
+                        (Occur::Should, union.box_clone()),
+                    ])),
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, other.box_clone()),
+                        (Occur::MustNot, union),
+                    ])),
+                ]
+            };
+            for (shape, (ours, theirs)) in shapes(ours).into_iter().zip(shapes(theirs)).enumerate()
+            {
+                let ours = searcher.search(&ours, &Everything).unwrap();
+                let theirs = searcher.search(&theirs, &Everything).unwrap();
+                let docs = |found: &[(DocId, Score)]| found.iter().map(|f| f.0).collect::<Vec<_>>();
+                assert_eq!(docs(&ours), docs(&theirs), "round {round}, shape {shape}");
+                for ((doc, a), (_, b)) in ours.iter().zip(&theirs) {
+                    assert!(
+                        (a - b).abs() <= 1e-4 * b.abs().max(1.0),
+                        "round {round}, shape {shape}, doc {doc}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+}
