@@ -231,8 +231,8 @@ impl DocSet for AnyOfScorer {
             .map(|v| v.bound)
             .min()
             .unwrap_or(TERMINATED);
-        // Not positioned anywhere until a later call finds a document.
-        self.doc = target;
+        // Between documents until a later call finds one; nothing is held before this.
+        self.doc = bound;
         SeekDangerResult::SeekLowerBound(bound)
     }
 
@@ -404,6 +404,7 @@ mod tests {
             // Alone (driving), required beside a rarer clause (asked about single
             // documents), optional beside a required clause (sought), excluded.
             let other = variant(&mut rng, text);
+            let third = variant(&mut rng, text);
             let shapes = |union: Box<dyn Query>| -> Vec<Box<dyn Query>> {
                 vec![
                     union.box_clone(),
@@ -417,7 +418,22 @@ mod tests {
                     ])),
                     Box::new(BooleanQuery::new(vec![
                         (Occur::Must, other.box_clone()),
-                        (Occur::MustNot, union),
+                        (Occur::MustNot, union.box_clone()),
+                    ])),
+                    // As search nests an exclusion: inside the text query, the text query
+                    // beside a filter.
+                    Box::new(BooleanQuery::new(vec![
+                        (
+                            Occur::Must,
+                            Box::new(BooleanQuery::new(vec![
+                                (Occur::Must, other.box_clone()),
+                                (
+                                    Occur::MustNot,
+                                    Box::new(crate::exclusion::Excluded(union)),
+                                ),
+                            ])),
+                        ),
+                        (Occur::Must, third.box_clone()),
                     ])),
                 ]
             };

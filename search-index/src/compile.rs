@@ -225,6 +225,12 @@ fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 fn one_of(mut queries: Vec<Box<dyn Query>>, combine: Combine) -> Box<dyn Query> {
+    if crate::TMP_TANTIVY_UNION.load(std::sync::atomic::Ordering::Relaxed) && queries.len() > 1 {
+        return match combine {
+            Combine::Sum => Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect())),
+            Combine::Max => Box::new(tantivy::query::DisjunctionMaxQuery::new(queries)),
+        };
+    }
     match queries.len() {
         0 => Box::new(EmptyQuery),
         1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),

@@ -8,6 +8,11 @@
 //! only moves forward, so being past `d` proves it does not contain `d`: this wrapper
 //! answers that directly and forwards every other call.
 //!
+//! Asked again about a document it said it does not hold (tantivy's exclusion does
+//! that after a `seek` that did not move), a scorer that checks documents one by one
+//! may be left between documents; the wrapper remembers the answer instead of reading
+//! the scorer's position.
+//!
 //! It changes no result, only avoids relying on release-mode behaviour of tantivy.
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
@@ -32,7 +37,7 @@ struct ExcludedWeight(Box<dyn Weight>);
 
 impl Weight for ExcludedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(ForwardOnly(self.0.scorer(reader, boost)?)))
+        Ok(Box::new(ForwardOnly::new(self.0.scorer(reader, boost)?)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -40,43 +45,74 @@ impl Weight for ExcludedWeight {
     }
 }
 
-struct ForwardOnly(Box<dyn Scorer>);
+/// The excluded scorer, and what it last said when it was not positioned on a match.
+struct ForwardOnly {
+    scorer: Box<dyn Scorer>,
+    /// After "not found" the scorer may be left between documents (tantivy's
+    /// `seek_danger` contract): then only this bound is known, and its `doc()` means
+    /// nothing until a later target is found.
+    not_before: Option<DocId>,
+}
+
+impl ForwardOnly {
+    fn new(scorer: Box<dyn Scorer>) -> ForwardOnly {
+        ForwardOnly {
+            scorer,
+            not_before: None,
+        }
+    }
+}
 
 impl DocSet for ForwardOnly {
     fn advance(&mut self) -> DocId {
-        self.0.advance()
+        self.not_before = None;
+        self.scorer.advance()
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        if self.0.doc() >= target {
-            return self.0.doc();
+        self.not_before = None;
+        if self.scorer.doc() >= target {
+            return self.scorer.doc();
         }
-        self.0.seek(target)
+        self.scorer.seek(target)
     }
 
     fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
-        let doc = self.0.doc();
-        if doc > target {
-            // Scorers never move backwards: having passed `target`, it does not hold it.
-            return SeekDangerResult::SeekLowerBound(doc);
+        match self.not_before {
+            // tantivy's exclusion may ask about the same document twice.
+            Some(bound) if target < bound => return SeekDangerResult::SeekLowerBound(bound),
+            Some(_) => {}
+            None => {
+                let doc = self.scorer.doc();
+                if doc > target {
+                    // Scorers never move backwards: having passed `target`, it does not
+                    // hold it.
+                    return SeekDangerResult::SeekLowerBound(doc);
+                }
+                if doc == target {
+                    return SeekDangerResult::Found;
+                }
+            }
         }
-        if doc == target {
-            return SeekDangerResult::Found;
-        }
-        self.0.seek_danger(target)
+        let answer = self.scorer.seek_danger(target);
+        self.not_before = match answer {
+            SeekDangerResult::Found => None,
+            SeekDangerResult::SeekLowerBound(bound) => Some(bound.max(target.saturating_add(1))),
+        };
+        answer
     }
 
     fn doc(&self) -> DocId {
-        self.0.doc()
+        self.scorer.doc()
     }
 
     fn size_hint(&self) -> u32 {
-        self.0.size_hint()
+        self.scorer.size_hint()
     }
 }
 
 impl Scorer for ForwardOnly {
     fn score(&mut self) -> Score {
-        self.0.score()
+        self.scorer.score()
     }
 }
