@@ -17,36 +17,52 @@
 //! until one is found). Every variant's next document is at or after its `bound`, and
 //! every variant that could hold the union's current document has been asked about it.
 //!
-//! It scores as a sum of the variants holding the document, or as their maximum.
+//! Each variant has a role in the score: a tier (a constant for the kind of match; the
+//! best tier among the variants holding a document counts) and whether its own BM25
+//! score is added. One union thus scores a word as "best kind of match, plus BM25 of
+//! its exact and stemmed forms" without walking the same postings twice.
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED};
 
-/// How the scores of the variants that hold a document combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Combine {
-    Sum,
-    Max,
+/// What a variant adds to the score of a document it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Role {
+    /// The variant's tier: the largest tier among the variants holding a document is
+    /// added once. Zero for none.
+    pub(crate) tier: f32,
+    /// Whether the variant's own score is added.
+    pub(crate) scored: bool,
+}
+
+impl Role {
+    /// Adds its own score, no tier: a plain disjunction sums its variants.
+    pub(crate) const SCORED: Role = Role {
+        tier: 0.0,
+        scored: true,
+    };
 }
 
 /// Matches the documents any of its queries matches.
 #[derive(Debug)]
 pub(crate) struct AnyOf {
-    queries: Vec<Box<dyn Query>>,
-    combine: Combine,
+    queries: Vec<(Box<dyn Query>, Role)>,
 }
 
 impl AnyOf {
-    pub(crate) fn new(queries: Vec<Box<dyn Query>>, combine: Combine) -> AnyOf {
-        AnyOf { queries, combine }
+    pub(crate) fn new(queries: Vec<(Box<dyn Query>, Role)>) -> AnyOf {
+        AnyOf { queries }
     }
 }
 
 impl Clone for AnyOf {
     fn clone(&self) -> Self {
         AnyOf {
-            queries: self.queries.iter().map(|q| q.box_clone()).collect(),
-            combine: self.combine,
+            queries: self
+                .queries
+                .iter()
+                .map(|(q, role)| (q.box_clone(), *role))
+                .collect(),
         }
     }
 }
@@ -56,41 +72,49 @@ impl Query for AnyOf {
         let weights = self
             .queries
             .iter()
-            .map(|q| q.weight(enable_scoring))
+            .map(|(q, role)| {
+                // A variant counted by its tier alone needs no statistics for scoring.
+                let scoring = match (role.scored, enable_scoring.searcher()) {
+                    (false, Some(searcher)) => EnableScoring::disabled_from_searcher(searcher),
+                    (false, None) => EnableScoring::disabled_from_schema(enable_scoring.schema()),
+                    (true, _) => enable_scoring,
+                };
+                Ok((q.weight(scoring)?, *role))
+            })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(AnyOfWeight {
-            weights,
-            combine: self.combine,
-        }))
+        Ok(Box::new(AnyOfWeight { weights }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
-        for query in &self.queries {
+        for (query, _) in &self.queries {
             query.query_terms(visitor);
         }
     }
 }
 
 struct AnyOfWeight {
-    weights: Vec<Box<dyn Weight>>,
-    combine: Combine,
+    weights: Vec<(Box<dyn Weight>, Role)>,
 }
 
 impl Weight for AnyOfWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut variants = Vec::with_capacity(self.weights.len());
-        for weight in &self.weights {
+        for (weight, role) in &self.weights {
             let scorer = weight.scorer(reader, boost)?;
             let doc = scorer.doc();
             if doc != TERMINATED {
                 variants.push(Variant {
                     scorer,
+                    role: Role {
+                        tier: role.tier * boost,
+                        scored: role.scored,
+                    },
                     valid: true,
                     bound: doc,
                 });
             }
         }
-        Ok(Box::new(AnyOfScorer::new(variants, self.combine)))
+        Ok(Box::new(AnyOfScorer::new(variants)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -106,6 +130,7 @@ impl Weight for AnyOfWeight {
 
 struct Variant {
     scorer: Box<dyn Scorer>,
+    role: Role,
     /// Positioned on `bound`; otherwise only known to hold nothing before `bound`.
     valid: bool,
     bound: DocId,
@@ -140,17 +165,12 @@ impl Variant {
 
 struct AnyOfScorer {
     variants: Vec<Variant>,
-    combine: Combine,
     doc: DocId,
 }
 
 impl AnyOfScorer {
-    fn new(variants: Vec<Variant>, combine: Combine) -> AnyOfScorer {
-        let mut scorer = AnyOfScorer {
-            variants,
-            combine,
-            doc: 0,
-        };
+    fn new(variants: Vec<Variant>) -> AnyOfScorer {
+        let mut scorer = AnyOfScorer { variants, doc: 0 };
         scorer.doc = scorer.settle();
         scorer
     }
@@ -258,17 +278,17 @@ impl DocSet for AnyOfScorer {
 impl Scorer for AnyOfScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
+        let mut tier: Score = 0.0;
         let mut total: Score = 0.0;
         for variant in &mut self.variants {
             if variant.holds(doc) {
-                let score = variant.scorer.score();
-                total = match self.combine {
-                    Combine::Sum => total + score,
-                    Combine::Max => total.max(score),
-                };
+                tier = tier.max(variant.role.tier);
+                if variant.role.scored {
+                    total += variant.scorer.score();
+                }
             }
         }
-        total
+        tier + total
     }
 }
 
@@ -276,7 +296,9 @@ impl Scorer for AnyOfScorer {
 mod tests {
     use super::*;
     use tantivy::collector::{Collector, SegmentCollector};
-    use tantivy::query::{BooleanQuery, DisjunctionMaxQuery, Occur, PhraseQuery, TermQuery};
+    use tantivy::query::{
+        BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, TermQuery,
+    };
     use tantivy::schema::{Field, IndexRecordOption, Schema, TEXT};
     use tantivy::{Index, SegmentOrdinal, Term, doc};
 
@@ -355,16 +377,32 @@ mod tests {
         }
     }
 
-    /// The same disjunction built by tantivy: a boolean "should" (sum) or a
-    /// disjunction-max (max).
-    fn tantivy_union(variants: &[Box<dyn Query>], combine: Combine) -> Box<dyn Query> {
-        let cloned = variants.iter().map(|q| q.box_clone());
-        match combine {
-            Combine::Sum => Box::new(BooleanQuery::new(
-                cloned.map(|q| (Occur::Should, q)).collect(),
-            )),
-            Combine::Max => Box::new(DisjunctionMaxQuery::new(cloned.collect())),
+    /// The same disjunction built by tantivy: the best tier (a disjunction-max of
+    /// constant scores), plus a boolean "should" of the scored variants.
+    fn tantivy_union(variants: &[(Box<dyn Query>, Role)]) -> Box<dyn Query> {
+        let scored: Vec<(Occur, Box<dyn Query>)> = variants
+            .iter()
+            .filter(|(_, role)| role.scored)
+            .map(|(q, _)| (Occur::Should, q.box_clone()))
+            .collect();
+        if variants.iter().all(|(_, role)| *role == Role::SCORED) {
+            return Box::new(BooleanQuery::new(scored));
         }
+        let best = Box::new(DisjunctionMaxQuery::new(
+            variants
+                .iter()
+                .map(|(q, role)| {
+                    Box::new(ConstScoreQuery::new(q.box_clone(), role.tier)) as Box<dyn Query>
+                })
+                .collect(),
+        ));
+        if scored.is_empty() {
+            return best;
+        }
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, best),
+            (Occur::Should, Box::new(BooleanQuery::new(scored))),
+        ]))
     }
 
     #[test]
@@ -388,19 +426,25 @@ mod tests {
         }
         let searcher = index.reader().unwrap().searcher();
         for round in 0..60 {
-            let combine = if round % 2 == 0 {
-                Combine::Sum
-            } else {
-                Combine::Max
-            };
+            let tiered = round % 2 == 1;
             let count = 2 + rng.below(5) as usize;
-            let variants: Vec<Box<dyn Query>> =
-                (0..count).map(|_| variant(&mut rng, text)).collect();
+            let variants: Vec<(Box<dyn Query>, Role)> = (0..count)
+                .map(|_| {
+                    let role = if tiered {
+                        Role {
+                            tier: 100.0 * (1 + rng.below(4)) as f32,
+                            scored: rng.below(2) == 0,
+                        }
+                    } else {
+                        Role::SCORED
+                    };
+                    (variant(&mut rng, text), role)
+                })
+                .collect();
             let ours: Box<dyn Query> = Box::new(AnyOf::new(
-                variants.iter().map(|q| q.box_clone()).collect(),
-                combine,
+                variants.iter().map(|(q, r)| (q.box_clone(), *r)).collect(),
             ));
-            let theirs = tantivy_union(&variants, combine);
+            let theirs = tantivy_union(&variants);
             // Alone (driving), required beside a rarer clause (asked about single
             // documents), optional beside a required clause (sought), excluded.
             let other = variant(&mut rng, text);
@@ -427,10 +471,7 @@ mod tests {
                             Occur::Must,
                             Box::new(BooleanQuery::new(vec![
                                 (Occur::Must, other.box_clone()),
-                                (
-                                    Occur::MustNot,
-                                    Box::new(crate::exclusion::Excluded(union)),
-                                ),
+                                (Occur::MustNot, Box::new(crate::exclusion::Excluded(union))),
                             ])),
                         ),
                         (Occur::Must, third.box_clone()),

@@ -47,7 +47,7 @@
 
 use crate::SearchError;
 use crate::analysis::Analyzers;
-use crate::any_of::{AnyOf, Combine};
+use crate::any_of::{AnyOf, Role};
 use crate::glossary::{Glossary, MAX_TERM_WORDS};
 use crate::model::MatchKind;
 use crate::query::{Clause, ParsedQuery, Unit};
@@ -220,21 +220,18 @@ struct Compiler<'a> {
 }
 
 /// Matches when any of `queries` does; scores their sum.
-fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    one_of(queries, Combine::Sum)
-}
-
-fn one_of(mut queries: Vec<Box<dyn Query>>, combine: Combine) -> Box<dyn Query> {
+fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     if crate::TMP_TANTIVY_UNION.load(std::sync::atomic::Ordering::Relaxed) && queries.len() > 1 {
-        return match combine {
-            Combine::Sum => Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect())),
-            Combine::Max => Box::new(tantivy::query::DisjunctionMaxQuery::new(queries)),
-        };
+        return Box::new(BooleanQuery::new(
+            queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+        ));
     }
     match queries.len() {
         0 => Box::new(EmptyQuery),
         1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
-        _ => Box::new(AnyOf::new(queries, combine)),
+        _ => Box::new(AnyOf::new(
+            queries.into_iter().map(|q| (q, Role::SCORED)).collect(),
+        )),
     }
 }
 
@@ -278,14 +275,49 @@ impl Variants {
 
     /// Matches when any variant does.
     ///
-    /// Tiered: the best kind's constant (a disjunction-max, so several weak variants
-    /// never add up to a better kind), plus BM25 over the exact and stemmed variants.
-    /// Synonyms, completions and typos only count through their constant, raised by
-    /// the field's boost: they rank among themselves by where they matched, and are
-    /// not scored twice, which keeps large expansions cheap.
+    /// Tiered: the best kind's constant (a maximum, so several weak variants never add
+    /// up to a better kind), plus BM25 over the exact and stemmed variants. Synonyms,
+    /// completions and typos only count through their constant, raised by the field's
+    /// boost: they rank among themselves by where they matched, and are not scored
+    /// twice, which keeps large expansions cheap. One union holds every variant, so
+    /// each posting list is walked once for both.
     ///
     /// Untiered (optional words, exclusions): BM25 over every variant.
     fn build(self, tiered: bool) -> Box<dyn Query> {
+        if crate::TMP_TANTIVY_UNION.load(std::sync::atomic::Ordering::Relaxed) {
+            return self.tmp_build(tiered);
+        }
+        if !tiered {
+            return any_of(
+                self.by_kind
+                    .into_iter()
+                    .flat_map(|(_, q)| q.into_iter().map(|(_, q)| q))
+                    .collect(),
+            );
+        }
+        let mut variants: Vec<(Box<dyn Query>, Role)> = Vec::new();
+        for (kind, queries) in self.by_kind {
+            for (field, query) in queries {
+                let role = match kind {
+                    MatchKind::Exact | MatchKind::Stemmed => Role {
+                        tier: tier(kind),
+                        scored: true,
+                    },
+                    MatchKind::Synonym | MatchKind::Prefix | MatchKind::Typo => Role {
+                        tier: tier(kind) + field.boost(),
+                        scored: false,
+                    },
+                };
+                variants.push((query, role));
+            }
+        }
+        if variants.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        Box::new(AnyOf::new(variants))
+    }
+
+    fn tmp_build(self, tiered: bool) -> Box<dyn Query> {
         if !tiered {
             return any_of(
                 self.by_kind
@@ -313,7 +345,7 @@ impl Variants {
                 }
             }
         }
-        let best = one_of(tiers, Combine::Max);
+        let best = Box::new(tantivy::query::DisjunctionMaxQuery::new(tiers));
         if relevance.is_empty() {
             return best;
         }

@@ -15,21 +15,32 @@ fn tmp_union_totals() {
     let mut differ = 0;
     let mut scores = 0;
     for query in &mix {
-        let Ok(request) = index_request_for_people(query) else { continue };
+        let Ok(request) = index_request_for_people(query) else {
+            continue;
+        };
         for people in [true, false] {
-            let request = search_index::SearchRequest { for_people: people, ..request.clone() };
+            let request = search_index::SearchRequest {
+                for_people: people,
+                ..request.clone()
+            };
             search_index::TMP_TANTIVY_UNION.store(false, Ordering::Relaxed);
             let ours = index.search(&request).unwrap();
             search_index::TMP_TANTIVY_UNION.store(true, Ordering::Relaxed);
             let theirs = index.search(&request).unwrap();
             if ours.total != theirs.total || ours.facets != theirs.facets {
                 differ += 1;
-                println!("{:?} ours {} theirs {}", request.query, ours.total, theirs.total);
+                println!(
+                    "{:?} ours {} theirs {}",
+                    request.query, ours.total, theirs.total
+                );
             }
             for (a, b) in ours.hits.iter().zip(&theirs.hits) {
                 if (a.score - b.score).abs() > 1e-3 * b.score.abs().max(1.0) {
                     scores += 1;
-                    println!("{:?} {} {} {} {}", request.query, a.id, a.score, b.id, b.score);
+                    println!(
+                        "{:?} {} {} {} {}",
+                        request.query, a.id, a.score, b.id, b.score
+                    );
                     break;
                 }
             }
