@@ -293,6 +293,7 @@ impl Scorer for AnyOfScorer {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use tantivy::collector::{Collector, SegmentCollector};

@@ -54,8 +54,8 @@ use crate::query::{Clause, ParsedQuery, Unit};
 use crate::schema::{Fields, TextField};
 use std::collections::HashMap;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur,
-    PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::Token;
@@ -221,11 +221,6 @@ struct Compiler<'a> {
 
 /// Matches when any of `queries` does; scores their sum.
 fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if crate::TMP_TANTIVY_UNION.load(std::sync::atomic::Ordering::Relaxed) && queries.len() > 1 {
-        return Box::new(BooleanQuery::new(
-            queries.into_iter().map(|q| (Occur::Should, q)).collect(),
-        ));
-    }
     match queries.len() {
         0 => Box::new(EmptyQuery),
         1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
@@ -284,9 +279,6 @@ impl Variants {
     ///
     /// Untiered (optional words, exclusions): BM25 over every variant.
     fn build(self, tiered: bool) -> Box<dyn Query> {
-        if crate::TMP_TANTIVY_UNION.load(std::sync::atomic::Ordering::Relaxed) {
-            return self.tmp_build(tiered);
-        }
         if !tiered {
             return any_of(
                 self.by_kind
@@ -315,44 +307,6 @@ impl Variants {
             return Box::new(EmptyQuery);
         }
         Box::new(AnyOf::new(variants))
-    }
-
-    fn tmp_build(self, tiered: bool) -> Box<dyn Query> {
-        if !tiered {
-            return any_of(
-                self.by_kind
-                    .into_iter()
-                    .flat_map(|(_, q)| q.into_iter().map(|(_, q)| q))
-                    .collect(),
-            );
-        }
-        let mut tiers: Vec<Box<dyn Query>> = Vec::new();
-        let mut relevance: Vec<Box<dyn Query>> = Vec::new();
-        for (kind, queries) in self.by_kind {
-            match kind {
-                MatchKind::Exact | MatchKind::Stemmed => {
-                    let any = any_of(queries.iter().map(|(_, q)| q.box_clone()).collect());
-                    tiers.push(Box::new(ConstScoreQuery::new(any, tier(kind))));
-                    relevance.extend(queries.into_iter().map(|(_, q)| q));
-                }
-                MatchKind::Synonym | MatchKind::Prefix | MatchKind::Typo => {
-                    for (field, query) in queries {
-                        tiers.push(Box::new(ConstScoreQuery::new(
-                            query,
-                            tier(kind) + field.boost(),
-                        )));
-                    }
-                }
-            }
-        }
-        let best = Box::new(tantivy::query::DisjunctionMaxQuery::new(tiers));
-        if relevance.is_empty() {
-            return best;
-        }
-        Box::new(BooleanQuery::new(vec![
-            (Occur::Must, best),
-            (Occur::Should, any_of(relevance)),
-        ]))
     }
 }
 

@@ -8,8 +8,6 @@
 
 mod analysis;
 mod any_of;
-pub static TMP_TANTIVY_UNION: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
 mod collect;
 mod compile;
 mod exclusion;

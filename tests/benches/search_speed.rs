@@ -39,9 +39,6 @@ fn main() {
     let size = tests::bench::size_from_env(CorpusSize::Medium100k).expect("a corpus size");
     let queries =
         tests::bench::number_from_env("PONTE_BENCH_QUERIES", 2_000).expect("a number of queries");
-    if std::env::var_os("TMP_UNION").is_some() {
-        search_index::TMP_TANTIVY_UNION.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     let corpus = Corpus::new(SEED);
     let listings = size.listings();
     let dir = tempfile::tempdir().expect("a temporary directory");
