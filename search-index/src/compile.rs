@@ -40,7 +40,10 @@
 //! or stemmed forms only.
 //!
 //! Typo and prefix candidates are read from the term dictionaries and capped, so a
-//! short prefix or a common word cannot explode into thousands of clauses.
+//! short prefix or a common word cannot explode into thousands of clauses. A search by
+//! people is first compiled without them ([`Reading::narrow`]) and compiled again with
+//! them only when that finds fewer than 20 listings; saved-search matching always has
+//! them.
 //!
 //! It deliberately does not apply filters, sort or page (see the collector), and does
 //! not touch stored documents.

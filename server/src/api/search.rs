@@ -355,8 +355,10 @@ impl SearchApi {
     /// Search listings
     ///
     /// Plain words find listings that contain them all (in English, Italian, French,
-    /// German or Spanish, with synonyms, other word forms and small typos); `"a phrase"`
-    /// must appear as written; `-word` excludes; `OR` between two words accepts either.
+    /// German or Spanish, with synonyms and other word forms); when that finds fewer
+    /// than 20 listings, small typos and completions of the last word count too.
+    /// `"a phrase"` must appear as written; `-word` excludes; `OR` between two words
+    /// accepts either.
     /// An empty `q` lists everything that passes the filters, newest first. Places in
     /// `near` are European cities or Italian regions as you would write them (Milano,
     /// Lombardy) or `lat,lon`. Searches that find nothing are recorded anonymously so
