@@ -182,6 +182,31 @@ impl Client {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        let sent = self.send(method, path, auth, body, headers).await;
+        Self::read(sent).await
+    }
+
+    /// Like [`Client::request`], but a request the server never answered (refused, or
+    /// its connection reset) is an `Err` instead of a panic.
+    pub async fn try_request(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> Result<Reply, reqwest::Error> {
+        let response = self.send(method, path, auth, body, &[]).await?;
+        Ok(Self::read(Ok(response)).await)
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         match auth {
             Auth::Anonymous => {}
@@ -194,7 +219,7 @@ impl Client {
         if let Some(body) = body {
             request = request.json(body);
         }
-        Self::read(request.send().await).await
+        request.send().await
     }
 
     pub async fn raw(
