@@ -182,8 +182,9 @@ impl Client {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let sent = self.send(method, path, auth, body, headers).await;
-        Self::read(sent).await
+        self.try_request(method, path, auth, body, headers)
+            .await
+            .unwrap_or_else(|error| panic!("request failed: {error}"))
     }
 
     /// Like [`Client::request`], but a request the server never answered (refused, or
@@ -194,19 +195,8 @@ impl Client {
         path: &str,
         auth: &Auth,
         body: Option<&Value>,
-    ) -> Result<Reply, reqwest::Error> {
-        let response = self.send(method, path, auth, body, &[]).await?;
-        Ok(Self::read(Ok(response)).await)
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        auth: &Auth,
-        body: Option<&Value>,
         headers: &[(&str, &str)],
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Result<Reply, reqwest::Error> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         match auth {
             Auth::Anonymous => {}
@@ -219,7 +209,8 @@ impl Client {
         if let Some(body) = body {
             request = request.json(body);
         }
-        request.send().await
+        let response = request.send().await?;
+        Ok(Self::read(Ok(response)).await)
     }
 
     pub async fn raw(

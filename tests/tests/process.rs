@@ -210,7 +210,7 @@ async fn sigterm_lets_in_flight_requests_finish() {
             let email = format!("burst{index}@example.org");
             let reply = client
                 .try_request(reqwest::Method::POST, "/api/v1/accounts", &Auth::Anonymous,
-                    Some(&json!({"email": email, "display_name": "Burst", "password": "correct horse battery"})))
+                    Some(&json!({"email": email, "display_name": "Burst", "password": "correct horse battery"})), &[])
                 .await;
             (email, reply.map(|reply| reply.status).ok())
         }));
