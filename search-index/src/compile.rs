@@ -7,7 +7,7 @@
 //!
 //! | variant                                   | weight |
 //! | ----------------------------------------- | ------ |
-//! | exact (neutral field)                     | 1.0    |
+//! | exact (neutral words)                     | 1.0    |
 //! | stemmed, in any language                  | 0.6    |
 //! | glossary synonym                          | 0.5    |
 //! | completion of the last word (as-you-type) | 0.4    |
@@ -17,16 +17,17 @@
 //! a large constant for the best way it matched anywhere in the listing (exact 4,
 //! stemmed 3, synonym 2, completion 1.5, typo 1, times [`TIER`]), so a listing that
 //! has the person's own words always outranks one that only has a synonym or a typo of
-//! them, however often it repeats those. Within a tier, BM25 decides: every variant
-//! scored with its weight above times the field's boost (title 3, topics and
-//! techniques 2, summary 1.5, description 1, organisation 0.5).
+//! them, however often it repeats those. Within a tier, BM25F decides: every variant
+//! scored with its weight above over all of a listing's text, where a word counts
+//! as often as its field is indexed (title 3, topics, techniques and summary 2,
+//! description and organisation 1; see `schema`). Each form of a word is one posting
+//! list, whatever field it is in.
 //!
 //! Long questions are different: from [`LONG_QUESTION_WORDS`] content words on, a
 //! query describes a need rather than naming it, and no listing says it all in the
 //! same words. Then no word is required; each adds BM25 score through its exact,
-//! stemmed and synonym forms (typos only for words no listing has), with descriptive
-//! fields weighted like the title — tuned with `ponte eval-search` on SciFact's train
-//! split. A search by people that requires several words and finds nothing is asked
+//! stemmed and synonym forms (typos only for words no listing has), the exact form
+//! weighted down — tuned with `ponte eval-search` on SciFact's train split. A search by people that requires several words and finds nothing is asked
 //! again the same loose way. Both only when people are searching
 //! (`SearchRequest::for_people`): saved-search matching always requires every word.
 //!
@@ -54,7 +55,7 @@ use crate::any_of::{AnyOf, Role};
 use crate::glossary::{Glossary, MAX_TERM_WORDS};
 use crate::model::MatchKind;
 use crate::query::{Clause, ParsedQuery, Unit};
-use crate::schema::{Fields, TextField};
+use crate::schema::Fields;
 use std::collections::HashMap;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
@@ -165,6 +166,8 @@ pub(crate) fn compile(
         loose: false,
         narrow: reading.narrow,
         left_out: false,
+        top_level: false,
+        narrow_bound: None,
         fields,
         analyzers: analyzers.clone(),
         glossary,
@@ -180,7 +183,22 @@ pub(crate) fn compile(
         compiler.narrow = false;
         compiler.loose(&parsed.clauses)?
     } else {
-        compiler.sequence(&parsed.clauses, false)?
+        compiler.top_level = true;
+        let narrow = compiler.sequence(&parsed.clauses, false)?;
+        if compiler
+            .narrow_bound
+            .is_some_and(|bound| bound < WIDEN_BELOW)
+        {
+            // The narrow reading cannot find a page: read it widely straight away
+            // rather than search twice.
+            compiler.narrow = false;
+            compiler.left_out = false;
+            compiler.matchers.clear();
+            compiler.top_level = true;
+            compiler.sequence(&parsed.clauses, false)?
+        } else {
+            narrow
+        }
     };
     Ok(CompiledQuery {
         query,
@@ -190,6 +208,11 @@ pub(crate) fn compile(
         could_widen: compiler.left_out,
     })
 }
+
+/// A search by people is widened with typos and completions when the words as typed
+/// find fewer listings than this (see [`Reading::narrow`]). A constant rather than the
+/// page size, so that every page of one search reads it the same way.
+pub(crate) const WIDEN_BELOW: u64 = 20;
 
 /// Content words from which a query reads as a question or a description of a need
 /// rather than a handful of keywords: then no word is required, and BM25 decides.
@@ -213,6 +236,13 @@ struct Compiler<'a> {
     narrow: bool,
     /// A typo or completion was left out because of `narrow`.
     left_out: bool,
+    /// The word being compiled is required by the whole query (not an alternative,
+    /// not inside a group or a glossary run).
+    top_level: bool,
+    /// In a narrow reading, the fewest listings a required word that left out typos
+    /// or completions can match at most (the sum of its terms' document counts). The
+    /// whole query finds no more than that.
+    narrow_bound: Option<u64>,
     fields: &'a Fields,
     analyzers: Analyzers,
     glossary: &'a Glossary,
@@ -247,17 +277,14 @@ fn tier(kind: MatchKind) -> f32 {
     }
 }
 
-/// A query on one field, already weighted by kind and field boost.
-type FieldQuery = (TextField, Box<dyn Query>);
-
 /// The ways one query word or phrase can match, grouped by kind.
 #[derive(Default)]
 struct Variants {
-    by_kind: Vec<(MatchKind, Vec<FieldQuery>)>,
+    by_kind: Vec<(MatchKind, Vec<Box<dyn Query>>)>,
 }
 
 impl Variants {
-    fn add(&mut self, kind: MatchKind, queries: Vec<FieldQuery>) {
+    fn add(&mut self, kind: MatchKind, queries: Vec<Box<dyn Query>>) {
         if queries.is_empty() {
             return;
         }
@@ -274,34 +301,20 @@ impl Variants {
     /// Matches when any variant does.
     ///
     /// Tiered: the best kind's constant (a maximum, so several weak variants never add
-    /// up to a better kind), plus BM25 over the exact and stemmed variants. Synonyms,
-    /// completions and typos only count through their constant, raised by the field's
-    /// boost: they rank among themselves by where they matched, and are not scored
-    /// twice, which keeps large expansions cheap. One union holds every variant, so
-    /// each posting list is walked once for both.
+    /// up to a better kind), plus BM25 over every variant, each weighted by its kind.
+    /// One union holds every variant, so each posting list is walked once for both.
     ///
     /// Untiered (optional words, exclusions): BM25 over every variant.
     fn build(self, tiered: bool) -> Box<dyn Query> {
         if !tiered {
-            return any_of(
-                self.by_kind
-                    .into_iter()
-                    .flat_map(|(_, q)| q.into_iter().map(|(_, q)| q))
-                    .collect(),
-            );
+            return any_of(self.by_kind.into_iter().flat_map(|(_, q)| q).collect());
         }
         let mut variants: Vec<(Box<dyn Query>, Role)> = Vec::new();
         for (kind, queries) in self.by_kind {
-            for (field, query) in queries {
-                let role = match kind {
-                    MatchKind::Exact | MatchKind::Stemmed => Role {
-                        tier: tier(kind),
-                        scored: true,
-                    },
-                    MatchKind::Synonym | MatchKind::Prefix | MatchKind::Typo => Role {
-                        tier: tier(kind) + field.boost(),
-                        scored: false,
-                    },
+            for query in queries {
+                let role = Role {
+                    tier: tier(kind),
+                    scored: true,
                 };
                 variants.push((query, role));
             }
@@ -341,63 +354,50 @@ impl Compiler<'_> {
         }
     }
 
-    /// `words` (neutral forms) in every neutral field: a term query or a phrase.
-    fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<FieldQuery> {
-        TextField::ALL
-            .iter()
-            .filter_map(|&field| {
-                let f = self.fields.neutral(field);
-                phrase_or_term(
-                    f,
-                    words
-                        .iter()
-                        .enumerate()
-                        .map(|(i, w)| (i, w.as_str()))
-                        .collect(),
-                )
-                .map(|q| (field, boosted(q, self.weight(weight, field))))
-            })
-            .collect()
+    /// `words` (neutral forms) in the listings' words: a term query or a phrase.
+    fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<Box<dyn Query>> {
+        phrase_or_term(
+            self.fields.text,
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (i, w.as_str()))
+                .collect(),
+        )
+        .map(|q| boosted(q, self.weight(weight)))
+        .into_iter()
+        .collect()
     }
 
-    /// A variant's weight in a field. A long question describes a need in sentences,
-    /// so in one the descriptive fields count as much as the title, and an exact word
-    /// half as much as usual (its stem, in the stemmed fields, already counts it); both
-    /// tuned on SciFact's train split with `ponte eval-search`.
-    fn weight(&self, kind_weight: f32, field: TextField) -> f32 {
-        if !self.loose {
-            return kind_weight * field.boost();
-        }
-        let kind = if kind_weight == EXACT {
+    /// A variant's weight. In a long question, which describes a need in sentences,
+    /// an exact word counts half as much as usual (its stem already counts it); tuned
+    /// on SciFact's train split with `ponte eval-search`.
+    fn weight(&self, kind_weight: f32) -> f32 {
+        if self.loose && kind_weight == EXACT {
             LOOSE_EXACT
         } else {
             kind_weight
-        };
-        kind * field.question_boost()
+        }
     }
 
-    /// Analysed tokens (with their positions, which keep stop-word gaps) in every
-    /// stemmed field.
-    fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<FieldQuery> {
+    /// Analysed tokens (with their positions, which keep stop-word gaps) in the
+    /// listings' stems.
+    fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<Box<dyn Query>> {
         let first = tokens.first().map(|t| t.position).unwrap_or_default();
-        TextField::ALL
-            .iter()
-            .filter_map(|&field| {
-                let f = self.fields.stemmed(field)?;
-                phrase_or_term(
-                    f,
-                    tokens
-                        .iter()
-                        .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
-                        .collect(),
-                )
-                .map(|q| (field, boosted(q, self.weight(weight, field))))
-            })
-            .collect()
+        phrase_or_term(
+            self.fields.text_stem,
+            tokens
+                .iter()
+                .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
+                .collect(),
+        )
+        .map(|q| boosted(q, self.weight(weight)))
+        .into_iter()
+        .collect()
     }
 
-    fn synonym_queries(&mut self, query_term: &str, words: &[String]) -> Vec<FieldQuery> {
-        let mut out: Vec<FieldQuery> = Vec::new();
+    fn synonym_queries(&mut self, query_term: &str, words: &[String]) -> Vec<Box<dyn Query>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
         for synonym in self.glossary.synonyms(words) {
             out.extend(self.neutral_queries(&synonym, SYNONYM));
             self.note(
@@ -426,6 +426,7 @@ impl Compiler<'_> {
         clauses: &[Clause],
         strict: bool,
     ) -> Result<Box<dyn Query>, SearchError> {
+        let top_level = std::mem::replace(&mut self.top_level, false);
         let mut required: Vec<Box<dyn Query>> = Vec::new();
         let mut optional: Vec<Box<dyn Query>> = Vec::new();
         let mut excluded: Vec<Box<dyn Query>> = Vec::new();
@@ -459,9 +460,11 @@ impl Compiler<'_> {
                 continue;
             }
             let mut alternatives = Vec::new();
+            self.top_level = top_level && !is_optional && clause.alternatives.len() == 1;
             for unit in &clause.alternatives {
                 alternatives.push(self.unit(unit, strict, !strict && !is_optional)?);
             }
+            self.top_level = false;
             let query = if alternatives.len() == 1 {
                 alternatives.pop().unwrap_or_else(|| Box::new(EmptyQuery))
             } else {
@@ -523,18 +526,25 @@ impl Compiler<'_> {
         Ok(Box::new(BooleanQuery::new(parts)))
     }
 
+    /// At most how many listings `query` matches: each it matches holds one of its
+    /// terms.
+    fn documents_at_most(&self, query: &dyn Query) -> Result<u64, SearchError> {
+        let mut terms: Vec<&Term> = Vec::new();
+        query.query_terms(&mut |term, _| terms.push(term));
+        let mut total = 0u64;
+        for term in terms {
+            total = total.saturating_add(self.searcher.doc_freq(term).map_err(index_error)?);
+        }
+        Ok(total)
+    }
+
     /// Whether any listing has `text` (in its neutral form) in any text field.
     fn in_vocabulary(&mut self, text: &str) -> Result<bool, SearchError> {
         let Some(neutral) = self.analyzers.neutral_word(text) else {
             return Ok(false);
         };
-        for field in TextField::ALL {
-            let term = Term::from_field_text(self.fields.neutral(field), &neutral);
-            if self.searcher.doc_freq(&term).map_err(index_error)? > 0 {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let term = Term::from_field_text(self.fields.text, &neutral);
+        Ok(self.searcher.doc_freq(&term).map_err(index_error)? > 0)
     }
 
     fn is_optional(&mut self, clause: &Clause) -> bool {
@@ -637,11 +647,16 @@ impl Compiler<'_> {
             let typos = budget > 0 && !neutral.chars().any(|c| c.is_ascii_digit());
             if self.narrow && (typos || prefix) {
                 self.left_out = true;
-                return Ok(variants.build(tiered));
+                let query = variants.build(tiered);
+                if self.top_level {
+                    let bound = self.documents_at_most(query.as_ref())?;
+                    self.narrow_bound = Some(self.narrow_bound.map_or(bound, |b| b.min(bound)));
+                }
+                return Ok(query);
             }
             if typos {
                 let probe = FuzzyTermQuery::new(
-                    Term::from_field_text(self.fields.title, &neutral),
+                    Term::from_field_text(self.fields.text, &neutral),
                     budget,
                     true,
                 );
@@ -655,7 +670,7 @@ impl Compiler<'_> {
             }
             if prefix {
                 let probe = FuzzyTermQuery::new_prefix(
-                    Term::from_field_text(self.fields.title, &neutral),
+                    Term::from_field_text(self.fields.text, &neutral),
                     0,
                     true,
                 );
@@ -697,8 +712,8 @@ impl Compiler<'_> {
         variants
     }
 
-    /// Terms of the neutral fields accepted by the probe's automaton, most frequent
-    /// first, without `exclude` (the word itself, matched exactly elsewhere).
+    /// The listings' words accepted by the probe's automaton, most frequent first,
+    /// without `exclude` (the word itself, matched exactly elsewhere).
     fn expand(
         &self,
         probe: &FuzzyTermQuery,
@@ -708,24 +723,22 @@ impl Compiler<'_> {
         let automaton = probe.automaton().map_err(index_error)?;
         let mut frequency: HashMap<String, u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
-            for field in TextField::ALL {
-                let inverted = segment
-                    .inverted_index(self.fields.neutral(field))
-                    .map_err(index_error)?;
-                let mut stream = inverted
-                    .terms()
-                    .search(&automaton)
-                    .into_stream()
-                    .map_err(index_error)?;
-                let mut scanned = 0;
-                while scanned < MAX_SCANNED_TERMS && stream.advance() {
-                    scanned += 1;
-                    if let Ok(term) = std::str::from_utf8(stream.key())
-                        && term != exclude
-                    {
-                        *frequency.entry(term.to_string()).or_default() +=
-                            u64::from(stream.value().doc_freq);
-                    }
+            let inverted = segment
+                .inverted_index(self.fields.text)
+                .map_err(index_error)?;
+            let mut stream = inverted
+                .terms()
+                .search(&automaton)
+                .into_stream()
+                .map_err(index_error)?;
+            let mut scanned = 0;
+            while scanned < MAX_SCANNED_TERMS && stream.advance() {
+                scanned += 1;
+                if let Ok(term) = std::str::from_utf8(stream.key())
+                    && term != exclude
+                {
+                    *frequency.entry(term.to_string()).or_default() +=
+                        u64::from(stream.value().doc_freq);
                 }
             }
         }

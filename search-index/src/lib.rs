@@ -30,7 +30,7 @@ use chrono::{DateTime, Utc};
 use collect::{ListingCollector, Plan, SortKey};
 use explain::FieldText;
 use glossary::Glossary;
-use schema::{FACETS, Fields, TextField, build_schema, day_number, micros};
+use schema::{FACETS, Fields, build_schema, day_number, micros};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -51,10 +51,6 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 /// Facet values returned per facet, most frequent first.
 pub const FACET_VALUES: usize = 20;
-/// A search by people is widened with typos and completions when the words as typed
-/// find fewer listings than this (see `compile::Reading::narrow`). A constant rather
-/// than the page size, so that every page of one search reads it the same way.
-const WIDEN_BELOW: u64 = 20;
 
 /// Writer memory budget, shared by its threads (tantivy wants at least 15 MB each).
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
@@ -617,7 +613,7 @@ impl SearchIndex {
             let collected = searcher
                 .search(&query, &ListingCollector { plan })
                 .map_err(search_error)?;
-            if could_widen && collected.total < WIDEN_BELOW {
+            if could_widen && collected.total < compile::WIDEN_BELOW {
                 narrow = false;
                 continue;
             }
@@ -729,55 +725,40 @@ impl SearchIndex {
         let language = text_of(&doc, f.language).and_then(known_language);
         let mut analyzers = self.analyzers.clone();
 
-        let mut sources: Vec<(Field, Vec<OwnedValue>)> = Vec::new();
-        let mut add = |neutral: Field, stemmed: Option<Field>, values: Vec<&str>| {
-            let values: Vec<&str> = values
-                .into_iter()
-                .filter(|v| !v.trim().is_empty())
-                .collect();
-            if values.is_empty() {
-                return;
-            }
-            // Stems in the listing's language find listings that say it differently;
-            // without a known language, the neutral words.
-            match (language, stemmed) {
-                (Some(language), Some(stemmed)) => {
-                    let owned = values
-                        .iter()
-                        .filter_map(|v| {
-                            let tokens = analyzers.language_tokens(language, v)?;
-                            Some(OwnedValue::PreTokStr(PreTokenizedString {
-                                text: v.to_string(),
-                                tokens,
-                            }))
-                        })
-                        .collect();
-                    sources.push((stemmed, owned));
-                }
-                _ => sources.push((
-                    neutral,
-                    values
-                        .into_iter()
-                        .map(|v| OwnedValue::Str(v.to_string()))
-                        .collect(),
-                )),
-            }
-        };
-        add(
-            f.title,
-            f.stemmed(TextField::Title),
-            texts_of(&doc, f.title),
-        );
-        let tags: Vec<&str> = texts_of(&doc, f.topics_text)
+        // The title, topics, techniques and summary say what a listing is about; in
+        // the listing's language's stems they find listings that say it differently,
+        // without a known language in their neutral words.
+        let values: Vec<&str> = [f.title, f.topics_text, f.techniques_text, f.summary]
             .into_iter()
-            .chain(texts_of(&doc, f.techniques_text))
+            .flat_map(|field| texts_of(&doc, field))
+            .filter(|v| !v.trim().is_empty())
             .collect();
-        add(f.tags, f.stemmed(TextField::Tags), tags);
-        add(
-            f.summary,
-            f.stemmed(TextField::Summary),
-            texts_of(&doc, f.summary),
-        );
+        let sources: Vec<(Field, Vec<OwnedValue>)> = match language {
+            Some(language) => vec![(
+                f.text_stem,
+                values
+                    .iter()
+                    .filter_map(|v| {
+                        let tokens = analyzers.language_tokens(language, v)?;
+                        Some(OwnedValue::PreTokStr(PreTokenizedString {
+                            text: v.to_string(),
+                            tokens,
+                        }))
+                    })
+                    .collect(),
+            )],
+            None => vec![(
+                f.text,
+                values
+                    .iter()
+                    .map(|v| OwnedValue::Str(v.to_string()))
+                    .collect(),
+            )],
+        };
+        let sources: Vec<(Field, Vec<OwnedValue>)> = sources
+            .into_iter()
+            .filter(|(_, values)| !values.is_empty())
+            .collect();
         if sources.is_empty() {
             return Ok(Vec::new());
         }

@@ -1,9 +1,14 @@
 //! The index schema and how a [`ListingDocument`] becomes a tantivy document.
 //!
-//! Text is indexed twice: in neutral fields (every word, lower-cased and accent-folded,
-//! stored for snippets) and in `*_stem` fields holding the listing's own language's
-//! stems, fed pre-tokenized because tantivy fixes one analyzer per field while the
-//! language varies per listing. Every filter has a keyword field holding normalised
+//! Text is indexed twice, each time with every text field of the listing in one
+//! indexed field: in `text` (every word, lower-cased and accent-folded) and in
+//! `text_stem` (the listing's own language's stems, fed pre-tokenized because tantivy
+//! fixes one analyzer per field while the language varies per listing). A field's
+//! weight is how many times its words are indexed ([`TextField::repeats`]), which is
+//! BM25F: term frequencies and lengths are weighted per field and then saturated once,
+//! so a word is one posting list per form, not one per field. Values are kept apart by
+//! position gaps, so a phrase never runs from one field into the next. The original
+//! texts are stored separately, for snippets and explanations. Every filter has a keyword field holding normalised
 //! values; every facet has a fast string column with the original display value.
 //! Numbers and instants are fast fields read by the collector.
 //!
@@ -40,30 +45,41 @@ impl TextField {
         TextField::Organisation,
     ];
 
-    /// How much a match in this field counts: a title says what a listing is about,
-    /// a description mentions many things in passing, an organisation's name rarely
-    /// says what it offers.
-    pub(crate) fn boost(self) -> f32 {
+    /// How many times the field's words are indexed, which is how much a match in it
+    /// counts: a title says what a listing is about, a description mentions many
+    /// things in passing.
+    pub(crate) fn repeats(self) -> usize {
         match self {
-            TextField::Title => 3.0,
-            TextField::Tags => 2.0,
-            TextField::Summary => 1.5,
-            TextField::Description => 1.0,
-            TextField::Organisation => 0.5,
+            TextField::Title => TITLE_REPEATS,
+            TextField::Tags | TextField::Summary => 2,
+            TextField::Description | TextField::Organisation => 1,
         }
     }
 
-    /// The field's weight when a long question is matched: descriptive text as much
-    /// as the title, which in a sentence-long question is easily outweighed by words
-    /// that happen to be in it.
-    pub(crate) fn question_boost(self) -> f32 {
+    /// The listing's values of this field.
+    pub(crate) fn values(self, listing: &ListingDocument) -> Vec<&str> {
         match self {
-            TextField::Title | TextField::Tags => 0.5,
-            TextField::Summary | TextField::Description => 1.0,
-            TextField::Organisation => 0.25,
+            TextField::Title => vec![listing.title.as_str()],
+            TextField::Tags => listing
+                .topics
+                .iter()
+                .chain(&listing.techniques)
+                .map(String::as_str)
+                .collect(),
+            TextField::Summary => vec![listing.summary.as_str()],
+            TextField::Description => vec![listing.description.as_str()],
+            TextField::Organisation => vec![listing.organisation_name.as_str()],
         }
     }
 }
+
+/// See [`TextField::repeats`].
+const TITLE_REPEATS: usize = 3;
+
+/// Positions left empty before each value in `text_stem`. Stemmed phrases skip the
+/// positions of stop words, so a gap of one position (tantivy's) would let "a _ b"
+/// match across two values; no phrase has this many stop words in a row.
+const STEM_VALUE_GAP: usize = 16;
 
 /// Keyword fields used as filters, and the facet columns keyed by display value.
 #[derive(Debug, Clone, Copy)]
@@ -77,17 +93,16 @@ pub(crate) struct Keyword {
 pub(crate) struct Fields {
     pub(crate) id: Field,
     pub(crate) language: Field,
+    /// Every text field's words, neutral (see the module docs).
+    pub(crate) text: Field,
+    /// Every text field's stems in the listing's language.
+    pub(crate) text_stem: Field,
     pub(crate) title: Field,
-    pub(crate) tags: Field,
     pub(crate) summary: Field,
     pub(crate) description: Field,
     pub(crate) organisation: Field,
     pub(crate) topics_text: Field,
     pub(crate) techniques_text: Field,
-    pub(crate) title_stem: Field,
-    pub(crate) tags_stem: Field,
-    pub(crate) summary_stem: Field,
-    pub(crate) description_stem: Field,
     pub(crate) kind: Keyword,
     pub(crate) organisation_kind: Keyword,
     pub(crate) organisation_id: Keyword,
@@ -149,20 +164,10 @@ pub(crate) const FACETS: [(&str, &str); 9] = [
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let neutral = |stored: bool| {
-        let indexing = TextFieldIndexing::default()
-            .set_tokenizer(NEUTRAL_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let options = TextOptions::default().set_indexing_options(indexing);
-        if stored {
-            options.set_stored()
-        } else {
-            options
-        }
-    };
-    // Pre-tokenized at indexing time; the tokenizer named here only matters to tools
-    // that re-tokenize (none of ours do for these fields).
-    let stemmed = TextOptions::default().set_indexing_options(
+    // `text` is tokenized by the neutral analyzer; `text_stem` is fed pre-tokenized,
+    // and the tokenizer named for it only matters to tools that re-tokenize (none of
+    // ours do).
+    let indexed = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(NEUTRAL_TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
@@ -171,17 +176,14 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
 
     let id = b.add_text_field(col::ID, (STRING | STORED).set_fast("raw"));
     let language = b.add_text_field("language", STRING | STORED);
-    let title = b.add_text_field("title", neutral(true));
-    let tags = b.add_text_field("tags", neutral(false));
-    let summary = b.add_text_field("summary", neutral(true));
-    let description = b.add_text_field("description", neutral(true));
-    let organisation = b.add_text_field("organisation", neutral(true));
+    let text = b.add_text_field("text", indexed.clone());
+    let text_stem = b.add_text_field("text_stem", indexed);
+    let title = b.add_text_field("title", STORED);
+    let summary = b.add_text_field("summary", STORED);
+    let description = b.add_text_field("description", STORED);
+    let organisation = b.add_text_field("organisation", STORED);
     let topics_text = b.add_text_field("topics_text", STORED);
     let techniques_text = b.add_text_field("techniques_text", STORED);
-    let title_stem = b.add_text_field("title_stem", stemmed.clone());
-    let tags_stem = b.add_text_field("tags_stem", stemmed.clone());
-    let summary_stem = b.add_text_field("summary_stem", stemmed.clone());
-    let description_stem = b.add_text_field("description_stem", stemmed);
 
     let mut keyword = |name: &str, facet: Option<&'static str>| Keyword {
         indexed: b.add_text_field(name, STRING),
@@ -225,17 +227,14 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     let fields = Fields {
         id,
         language,
+        text,
+        text_stem,
         title,
-        tags,
         summary,
         description,
         organisation,
         topics_text,
         techniques_text,
-        title_stem,
-        tags_stem,
-        summary_stem,
-        description_stem,
         kind,
         organisation_kind,
         organisation_id,
@@ -265,32 +264,57 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
 }
 
 impl Fields {
-    pub(crate) fn neutral(&self, field: TextField) -> Field {
-        match field {
-            TextField::Title => self.title,
-            TextField::Tags => self.tags,
-            TextField::Summary => self.summary,
-            TextField::Description => self.description,
-            TextField::Organisation => self.organisation,
-        }
-    }
-
-    /// The stemmed twin; organisation names are proper nouns and are not stemmed.
-    pub(crate) fn stemmed(&self, field: TextField) -> Option<Field> {
-        match field {
-            TextField::Title => Some(self.title_stem),
-            TextField::Tags => Some(self.tags_stem),
-            TextField::Summary => Some(self.summary_stem),
-            TextField::Description => Some(self.description_stem),
-            TextField::Organisation => None,
-        }
-    }
-
     fn facet_field(&self, column: &str) -> Option<Field> {
         self.facet_fields
             .iter()
             .find(|(name, _)| *name == column)
             .map(|(_, f)| *f)
+    }
+
+    /// Indexes every text field's words into `text` and, for a language with stems,
+    /// its stems into `text_stem`, each value as many times as its field counts.
+    /// Organisation names are proper nouns: they are not stemmed.
+    fn add_text_fields(
+        &self,
+        doc: &mut TantivyDocument,
+        listing: &ListingDocument,
+        language: Option<&'static str>,
+        analyzers: &mut Analyzers,
+    ) {
+        for field in TextField::ALL {
+            let times = field.repeats();
+            for value in field.values(listing) {
+                if value.trim().is_empty() {
+                    continue;
+                }
+                // Tokenized by the index's writer threads, as the field names the
+                // neutral analyzer.
+                for _ in 0..times {
+                    doc.add_text(self.text, value);
+                }
+                let Some(language) = language.filter(|_| field != TextField::Organisation) else {
+                    continue;
+                };
+                let mut tokens = analyzers
+                    .language_tokens(language, value)
+                    .unwrap_or_default();
+                if tokens.is_empty() {
+                    continue;
+                }
+                for token in &mut tokens {
+                    token.position += STEM_VALUE_GAP;
+                }
+                let stems = PreTokenizedString {
+                    // Not stored: the text itself is never read back.
+                    text: String::new(),
+                    tokens,
+                };
+                for _ in 1..times {
+                    doc.add_pre_tokenized_text(self.text_stem, stems.clone());
+                }
+                doc.add_pre_tokenized_text(self.text_stem, stems);
+            }
+        }
     }
 
     /// Builds the tantivy document for a listing.
@@ -308,36 +332,12 @@ impl Fields {
         doc.add_text(self.summary, &listing.summary);
         doc.add_text(self.description, &listing.description);
         doc.add_text(self.organisation, &listing.organisation_name);
-        for tag in listing.topics.iter().chain(&listing.techniques) {
-            doc.add_text(self.tags, tag);
-        }
+        self.add_text_fields(&mut doc, listing, language, analyzers);
         for topic in &listing.topics {
             doc.add_text(self.topics_text, topic);
         }
         for technique in &listing.techniques {
             doc.add_text(self.techniques_text, technique);
-        }
-
-        if let Some(language) = language {
-            let mut stem = |field: Field, text: &str| {
-                if let Some(tokens) = analyzers.language_tokens(language, text)
-                    && !tokens.is_empty()
-                {
-                    doc.add_pre_tokenized_text(
-                        field,
-                        PreTokenizedString {
-                            text: text.to_string(),
-                            tokens,
-                        },
-                    );
-                }
-            };
-            stem(self.title_stem, &listing.title);
-            stem(self.summary_stem, &listing.summary);
-            stem(self.description_stem, &listing.description);
-            for tag in listing.topics.iter().chain(&listing.techniques) {
-                stem(self.tags_stem, tag);
-            }
         }
 
         let mut keyword = |kw: Keyword, value: &str| {

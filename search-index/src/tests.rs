@@ -525,6 +525,37 @@ fn phrases_exclusions_and_or() {
 }
 
 #[test]
+fn phrases_do_not_run_from_one_field_into_the_next() {
+    // All of a listing's text is indexed in one field (see `schema`); a phrase must
+    // still be within one of its fields, as the percolator's verifier reads them.
+    let index = SearchIndex::create_in_ram().unwrap();
+    // The fields in the order they are indexed: title, topics and techniques,
+    // summary, description.
+    let mut split = listing("split", "en", "Innovation centre for", "Laser");
+    split.topics = vec!["arts".into(), "welding".into()];
+    split.techniques = vec!["robots".into()];
+    split.description = "cutting services.".into();
+    let whole = listing(
+        "whole",
+        "en",
+        "Centre for arts",
+        "Laser cutting and welding robots.",
+    );
+    index.apply(&[split, whole], &[], 1).unwrap();
+
+    // Neutral words, stems with a stop word between them, and two topics.
+    for phrase in [
+        "\"laser cutting\"",
+        "\"centre for arts\"",
+        "\"welding robots\"",
+    ] {
+        assert_eq!(search_ids(&index, phrase), vec!["whole"], "{phrase}");
+    }
+    // Each word is still found wherever it is.
+    assert_eq!(search_ids(&index, "laser cutting ").len(), 2);
+}
+
+#[test]
 fn empty_query_matches_all_newest_first_and_hides_expired() {
     let index = index();
     let results = index.search(&request("")).unwrap();
@@ -1207,7 +1238,7 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
 #[test]
 fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_page() {
     let index = SearchIndex::create_in_ram().unwrap();
-    let mut listings: Vec<ListingDocument> = (0..WIDEN_BELOW)
+    let mut listings: Vec<ListingDocument> = (0..compile::WIDEN_BELOW)
         .map(|i| listing(&format!("laser-{i}"), "en", "Laser cutting", "Sheet metal."))
         .collect();
     listings.push(listing("layer", "en", "Layer analysis", "Coatings."));
@@ -1222,11 +1253,11 @@ fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_p
     // Enough listings have "laser" itself: its typo "layer" and its completion
     // "laserscanning" are left out, for people searching…
     let found = index.search(&people("laser")).unwrap();
-    assert_eq!(found.total, WIDEN_BELOW);
+    assert_eq!(found.total, compile::WIDEN_BELOW);
     assert!(found.hits.iter().all(|hit| hit.id.starts_with("laser-")));
     // …but not for saved-search matching, which always reads every variant.
     let matched = index.search(&request("laser")).unwrap();
-    assert_eq!(matched.total, WIDEN_BELOW + 2);
+    assert_eq!(matched.total, compile::WIDEN_BELOW + 2);
 
     // Too few listings have the words as typed: widened, with typos and completions
     // ranked below them.
@@ -1235,5 +1266,30 @@ fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_p
     let found = index.search(&people("laserscan")).unwrap();
     assert_eq!(ids(&found), vec!["lasers"]);
     let found = index.search(&people("sheet metal lazer")).unwrap();
-    assert_eq!(found.total, WIDEN_BELOW);
+    assert_eq!(found.total, compile::WIDEN_BELOW);
+
+    // A word whose forms are in too few listings to fill a page is read widely at
+    // once, without a narrow search first; one in enough listings is read narrowly.
+    let searcher = index.reader.searcher();
+    let narrowly = |query: &str| {
+        compile::compile(
+            &query::parse(query).unwrap(),
+            &index.fields,
+            &index.analyzers,
+            Glossary::shipped(),
+            &searcher,
+            compile::Reading {
+                long_questions_loose: true,
+                loosen: false,
+                narrow: true,
+            },
+        )
+        .unwrap()
+    };
+    let rare = narrowly("analysys coatings");
+    assert!(!rare.could_widen);
+    assert!(rare.matchers.iter().any(|m| m.kind == MatchKind::Typo));
+    let common = narrowly("sheet laser");
+    assert!(common.could_widen);
+    assert!(common.matchers.iter().all(|m| m.kind != MatchKind::Typo));
 }

@@ -1060,21 +1060,18 @@ impl SearchIndex {
         let mut counts: HashMap<String, u64> = HashMap::new();
         let failed = |error: tantivy::TantivyError| IndexError(error.to_string());
         for segment in searcher.segment_readers() {
-            for field in crate::schema::TextField::ALL {
-                let fields = [Some(self.fields.neutral(field)), self.fields.stemmed(field)];
-                for field in fields.into_iter().flatten() {
-                    let inverted = segment.inverted_index(field).map_err(failed)?;
-                    let mut stream = inverted
-                        .terms()
-                        .stream()
-                        .map_err(|error| IndexError(error.to_string()))?;
-                    while stream.advance() {
-                        let documents = u64::from(stream.value().doc_freq);
-                        if documents >= 2
-                            && let Ok(word) = std::str::from_utf8(stream.key())
-                        {
-                            *counts.entry(word.to_owned()).or_default() += documents;
-                        }
+            for field in [self.fields.text, self.fields.text_stem] {
+                let inverted = segment.inverted_index(field).map_err(failed)?;
+                let mut stream = inverted
+                    .terms()
+                    .stream()
+                    .map_err(|error| IndexError(error.to_string()))?;
+                while stream.advance() {
+                    let documents = u64::from(stream.value().doc_freq);
+                    if documents >= 2
+                        && let Ok(word) = std::str::from_utf8(stream.key())
+                    {
+                        *counts.entry(word.to_owned()).or_default() += documents;
                     }
                 }
             }

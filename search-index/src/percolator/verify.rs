@@ -550,26 +550,11 @@ impl ListingFacts {
         analyzers: &mut Analyzers,
         vocabulary: &Vocabulary,
     ) -> ListingFacts {
-        let tags: Vec<&str> = listing
-            .topics
-            .iter()
-            .chain(&listing.techniques)
-            .map(String::as_str)
-            .collect();
-        let values_of = |field: TextField| -> Vec<&str> {
-            match field {
-                TextField::Title => vec![listing.title.as_str()],
-                TextField::Tags => tags.clone(),
-                TextField::Summary => vec![listing.summary.as_str()],
-                TextField::Description => vec![listing.description.as_str()],
-                TextField::Organisation => vec![listing.organisation_name.as_str()],
-            }
-        };
         let mut neutral: [FieldWords; 5] = Default::default();
         let mut neutral_words: HashSet<String> = HashSet::new();
         for (slot, field) in neutral.iter_mut().zip(TextField::ALL) {
             let mut next = 0;
-            for value in values_of(field) {
+            for value in field.values(listing) {
                 let tokens = analyzers.neutral_tokens(value);
                 slot.add_value(&tokens, &mut next, vocabulary);
                 neutral_words.extend(
@@ -585,7 +570,7 @@ impl ListingFacts {
         if let Some(language) = known_language(&listing.language) {
             for (slot, field) in stemmed.iter_mut().zip(TextField::ALL) {
                 let mut next = 0;
-                for value in values_of(field) {
+                for value in field.values(listing) {
                     // Search's index leaves a value without stems out altogether.
                     let tokens = analyzers
                         .language_tokens(language, value)
