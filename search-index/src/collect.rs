@@ -354,6 +354,16 @@ impl SegmentCollector for ListingSegmentCollector {
         if self.plan.keep == 0 {
             return;
         }
+        // Most matches of a large search rank below the kept ones; they are turned
+        // away on their key alone, without reading their id.
+        if self.heap.len() >= self.plan.keep
+            && self
+                .heap
+                .peek()
+                .is_some_and(|worst| key.total_cmp(&worst.key) == Ordering::Greater)
+        {
+            return;
+        }
         let ord = self
             .columns
             .id

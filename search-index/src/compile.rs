@@ -23,13 +23,15 @@
 //! description and organisation 1; see `schema`). Each form of a word is one posting
 //! list, whatever field it is in.
 //!
-//! Long questions are different: from [`LONG_QUESTION_WORDS`] content words on, a
-//! query describes a need rather than naming it, and no listing says it all in the
-//! same words. Then no word is required; each adds BM25 score through its exact,
-//! stemmed and synonym forms (typos only for words no listing has), the exact form
-//! weighted down — tuned with `ponte eval-search` on SciFact's train split. A search by people that requires several words and finds nothing is asked
-//! again the same loose way. Both only when people are searching
-//! (`SearchRequest::for_people`): saved-search matching always requires every word.
+//! Long questions are different: from [`LONG_QUESTION_WORDS`] content words on (a
+//! glossary term of several words counting as one), a query describes a need rather
+//! than naming it, and no listing says it all in the same words. Then no word is
+//! required; each adds BM25 score through its exact, stemmed and synonym forms (typos
+//! only for words no listing has), the exact form weighted down — tuned with
+//! `ponte eval-search` on SciFact's train split. A search by people that requires
+//! several words and finds nothing is asked again the same loose way. Both only when
+//! people are searching (`SearchRequest::for_people`): saved-search matching always
+//! requires every word.
 //!
 //! A word that is a stop word in one of our languages ("the", "di", "die") and has no
 //! glossary entry is optional: it adds score but is not required, unless the query has
@@ -175,8 +177,9 @@ pub(crate) fn compile(
         matchers: Vec::new(),
         record: true,
     };
-    let content_words = content_words(&parsed.clauses, &mut compiler.analyzers);
-    let long = reading.long_questions_loose && content_words >= LONG_QUESTION_WORDS;
+    let (content_words, named_things) =
+        content_words(&parsed.clauses, &mut compiler.analyzers, glossary);
+    let long = reading.long_questions_loose && named_things >= LONG_QUESTION_WORDS;
     let query = if long || loosen {
         // A loose reading has its own rule for typos (only for words no listing has).
         compiler.loose = true;
@@ -218,16 +221,33 @@ pub(crate) const WIDEN_BELOW: u64 = 20;
 /// rather than a handful of keywords: then no word is required, and BM25 decides.
 pub(crate) const LONG_QUESTION_WORDS: usize = 5;
 
-/// Plain, positive, non-stop words at the query's top level.
-fn content_words(clauses: &[Clause], analyzers: &mut Analyzers) -> usize {
-    clauses
-        .iter()
-        .filter(|clause| {
+/// Plain, positive, non-stop words at the query's top level: how many, and how many
+/// when a glossary term of several words ("mass spectrometry") counts as one — a
+/// query naming three topics names them, it does not describe a need.
+fn content_words(
+    clauses: &[Clause],
+    analyzers: &mut Analyzers,
+    glossary: &Glossary,
+) -> (usize, usize) {
+    let (mut words, mut count) = (0, 0);
+    let mut i = 0;
+    while let Some(rest) = clauses.get(i..).filter(|rest| !rest.is_empty()) {
+        if let Some(run) = leading_glossary_run(rest, analyzers, glossary) {
+            words += run.words.len();
+            count += 1;
+            i += run.words.len();
+            continue;
+        }
+        let is_content = rest.first().is_some_and(|clause| {
             !clause.negated
                 && matches!(clause.alternatives.as_slice(),
                     [Unit::Word { text, .. }] if !analyzers.is_stop_word(text))
-        })
-        .count()
+        });
+        words += usize::from(is_content);
+        count += usize::from(is_content);
+        i += 1;
+    }
+    (words, count)
 }
 
 struct Compiler<'a> {

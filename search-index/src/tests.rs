@@ -1217,6 +1217,31 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
     };
     assert_eq!(ids(&index.search(&asked).unwrap()), vec!["fatigue"]);
     assert!(search_ids(&index, question).is_empty());
+    // Five words naming three things ("fatigue testing" and "carbon fibre" are
+    // glossary terms) are keywords, not a question: every one is required, so a
+    // listing without one of them is not found while another has them all.
+    let rotor = listing(
+        "rotor",
+        "en",
+        "Fatigue testing of carbon fibre rotors",
+        "Spin pits.",
+    );
+    index.apply(&[rotor], &[], 2).unwrap();
+    let by_people = |query: &str| SearchRequest {
+        for_people: true,
+        ..request(query)
+    };
+    let named = index
+        .search(&by_people("fatigue testing carbon fibre rigs"))
+        .unwrap();
+    assert_eq!(ids(&named), vec!["fatigue"]);
+    // When no listing has them all, people get those with any of them.
+    let question = index
+        .search(&by_people("fatigue testing carbon fibre rigs pits"))
+        .unwrap();
+    let mut found = ids(&question);
+    found.sort_unstable();
+    assert_eq!(found, vec!["fatigue", "rotor"]);
     // Two words both required: nothing has both, so nothing matches…
     let strict = request("bread titanium");
     assert!(index.search(&strict).unwrap().hits.is_empty());

@@ -356,8 +356,11 @@ impl SearchApi {
     ///
     /// Plain words find listings that contain them all (in English, Italian, French,
     /// German or Spanish, with synonyms and other word forms); when that finds fewer
-    /// than 20 listings, small typos and completions of the last word count too.
-    /// `"a phrase"` must appear as written; `-word` excludes; `OR` between two words
+    /// than 20 listings, small typos and completions of the last word count too. A
+    /// question or a description of five words or more (a term such as "mass
+    /// spectrometry" counts as one) finds the listings that answer most of it, best
+    /// first; a shorter search that no listing answers with every word finds those
+    /// with any of them. `"a phrase"` must appear as written; `-word` excludes; `OR` between two words
     /// accepts either.
     /// An empty `q` lists everything that passes the filters, newest first. Places in
     /// `near` are European cities or Italian regions as you would write them (Milano,
