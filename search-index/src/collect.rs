@@ -13,7 +13,7 @@ use crate::schema::{FACETS, col};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Mean Earth radius (IUGG), km.
@@ -134,6 +134,9 @@ pub(crate) struct ListingSegmentCollector {
     plan: Plan,
     segment: SegmentOrdinal,
     columns: Columns,
+    /// Every document of the segment has an expiry after now: nothing to check per
+    /// match.
+    none_expired: bool,
     total: u64,
     heap: BinaryHeap<Candidate>,
     facet_counts: Vec<FacetCounts>,
@@ -229,10 +232,15 @@ impl Collector for ListingCollector {
             .iter()
             .map(|(_, column)| FacetCounts::new(column.as_ref()))
             .collect();
+        let none_expired = columns.expires.as_ref().is_some_and(|column| {
+            column.get_cardinality() == Cardinality::Full
+                && column.min_value() > self.plan.now_micros
+        });
         Ok(ListingSegmentCollector {
             plan: self.plan.clone(),
             segment,
             columns,
+            none_expired,
             total: 0,
             heap: BinaryHeap::new(),
             facet_counts,
@@ -281,7 +289,9 @@ impl ListingSegmentCollector {
         let c = &self.columns;
         let plan = &self.plan;
         // A listing without an expiry date cannot be valid: treat as expired.
-        if first(&c.expires, doc).is_none_or(|expires| expires <= plan.now_micros) {
+        if !self.none_expired
+            && first(&c.expires, doc).is_none_or(|expires| expires <= plan.now_micros)
+        {
             return None;
         }
         if let Some(max) = plan.max_price

@@ -570,6 +570,28 @@ fn empty_query_matches_all_newest_first_and_hides_expired() {
 }
 
 #[test]
+fn expiry_is_checked_per_segment_and_per_listing() {
+    // One segment where every listing is still valid, one with an expired listing:
+    // the collector may skip the check only for the first.
+    let index = SearchIndex::create_in_ram().unwrap();
+    let live = listing("live", "en", "Fatigue rig", "Coupons.");
+    index.apply(&[live], &[], 1).unwrap();
+    let mut gone = listing("gone", "en", "Fatigue lab", "Coupons.");
+    gone.expires_at = now() - chrono::Duration::days(1);
+    let soon = listing("soon", "en", "Fatigue bench", "Coupons.");
+    index.apply(&[gone, soon], &[], 2).unwrap();
+    let mut found = search_ids(&index, "fatigue ");
+    found.sort_unstable();
+    assert_eq!(found, vec!["live", "soon"]);
+    // Once every listing has expired, none is found.
+    let later = SearchRequest {
+        now: Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap(),
+        ..request("fatigue ")
+    };
+    assert!(index.search(&later).unwrap().hits.is_empty());
+}
+
+#[test]
 fn keyword_filters() {
     let index = index();
     let with = |f: &dyn Fn(&mut SearchRequest)| {
