@@ -143,7 +143,18 @@ fn index_request(
     radius_km: Option<f64>,
 ) -> Result<search_index::SearchRequest> {
     let text = match &query.q {
-        Some(q) => validate::text("q", q, 0, 1_024)?,
+        Some(q) => {
+            let mut text = validate::text("q", q, 0, 1_024)?;
+            // A trailing space says the last word is finished, so it is not completed
+            // as one being typed; trimming must not lose that.
+            if !text.is_empty()
+                && q.ends_with(char::is_whitespace)
+                && text.len() < search_index::MAX_QUERY_BYTES
+            {
+                text.push(' ');
+            }
+            text
+        }
         None => String::new(),
     };
     search_index::validate_query(&text).map_err(search_error)?;
@@ -430,7 +441,7 @@ impl Hub {
         });
         let row = search_miss::ActiveModel {
             id: Set(new_id()),
-            query: Set(request.query.clone()),
+            query: Set(request.query.trim().to_owned()),
             filters: Set(filters.to_string()),
             source: Set("api".to_owned()),
             created_at: Set(now()),
@@ -455,5 +466,33 @@ impl Hub {
             .into_iter()
             .map(|r| (r.query, r.filters, r.created_at))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn asked(q: &str) -> String {
+        let query = SearchQuery {
+            q: Some(q.into()),
+            ..SearchQuery::default()
+        };
+        index_request_for_people(&query).unwrap().query
+    }
+
+    #[test]
+    fn a_finished_last_word_stays_finished() {
+        // The index completes a last word still being typed; a trailing space (or
+        // several, or a newline) says it is finished.
+        assert_eq!(asked("  laser cut"), "laser cut");
+        assert_eq!(asked("laser cutting "), "laser cutting ");
+        assert_eq!(asked("laser cutting \n "), "laser cutting ");
+        assert_eq!(asked("   "), "");
+        // At the length limit the space is dropped rather than the query refused.
+        let longest = "a".repeat(search_index::MAX_QUERY_BYTES);
+        assert_eq!(asked(&format!("{longest} ")), longest);
     }
 }
