@@ -39,6 +39,31 @@ pub(crate) fn within_km(a: GeoPoint, b: GeoPoint, radius_km: f64) -> bool {
     haversine_km(a, b) <= radius_km
 }
 
+/// Latitude and (unless the circle reaches a pole or the antimeridian) longitude
+/// ranges, in degrees, holding every point within `radius_km` of `center`, with a
+/// margin for rounding: the index narrows a place search to them before anything is
+/// scored, and the collector still measures each listing exactly.
+pub(crate) fn bounding_box(center: GeoPoint, radius_km: f64) -> ((f64, f64), Option<(f64, f64)>) {
+    const MARGIN: f64 = 1.001;
+    let angle = radius_km / EARTH_RADIUS_KM;
+    let lat_span = angle.to_degrees() * MARGIN + 1e-9;
+    let latitudes = (center.lat - lat_span, center.lat + lat_span);
+    // The widest longitude difference on a spherical cap that leaves out both poles.
+    let polar_distance = std::f64::consts::FRAC_PI_2 - center.lat.to_radians().abs();
+    let longitudes = (angle * MARGIN < polar_distance)
+        .then(|| {
+            let span = (angle.sin() / center.lat.to_radians().cos())
+                .min(1.0)
+                .asin()
+                .to_degrees()
+                * MARGIN
+                + 1e-9;
+            (center.lon - span, center.lon + span)
+        })
+        .filter(|(west, east)| *west >= -180.0 && *east <= 180.0);
+    (latitudes, longitudes)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SortKey {
     Score,
@@ -439,6 +464,89 @@ impl SegmentCollector for ListingSegmentCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounding_boxes_hold_every_point_within_the_radius() {
+        // Points on the circle in every direction, for centres near the equator, in
+        // Europe, near a pole and near the antimeridian.
+        let centres = [
+            (0.0, 0.0),
+            (44.49, 11.34),
+            (60.17, 24.94),
+            (89.5, 10.0),
+            (10.0, 179.9),
+        ];
+        for (lat, lon) in centres {
+            let center = GeoPoint { lat, lon };
+            for radius in [0.5, 10.0, 75.0, 500.0, 3000.0] {
+                let ((south, north), longitudes) = bounding_box(center, radius);
+                for step in 0..360 {
+                    let bearing = f64::from(step).to_radians();
+                    let point = destination(center, bearing, radius * 0.999_999);
+                    assert!(haversine_km(center, point) <= radius);
+                    assert!(
+                        (south..=north).contains(&point.lat),
+                        "{center:?} {radius} {point:?}"
+                    );
+                    if let Some((west, east)) = longitudes {
+                        assert!(
+                            (west..=east).contains(&point.lon),
+                            "{center:?} {radius} {point:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // Near the antimeridian or a pole the longitude is left to the exact check.
+        assert!(
+            bounding_box(
+                GeoPoint {
+                    lat: 10.0,
+                    lon: 179.9
+                },
+                75.0
+            )
+            .1
+            .is_none()
+        );
+        assert!(
+            bounding_box(
+                GeoPoint {
+                    lat: 89.5,
+                    lon: 10.0
+                },
+                75.0
+            )
+            .1
+            .is_none()
+        );
+        assert!(
+            bounding_box(
+                GeoPoint {
+                    lat: 44.49,
+                    lon: 11.34
+                },
+                75.0
+            )
+            .1
+            .is_some()
+        );
+    }
+
+    /// The point `distance_km` from `start` along the great circle at `bearing`.
+    fn destination(start: GeoPoint, bearing: f64, distance_km: f64) -> GeoPoint {
+        let angle = distance_km / EARTH_RADIUS_KM;
+        let lat1 = start.lat.to_radians();
+        let lat2 = (lat1.sin() * angle.cos() + lat1.cos() * angle.sin() * bearing.cos()).asin();
+        let lon2 = start.lon.to_radians()
+            + (bearing.sin() * angle.sin() * lat1.cos())
+                .atan2(angle.cos() - lat1.sin() * lat2.sin());
+        let lon = (lon2.to_degrees() + 540.0) % 360.0 - 180.0;
+        GeoPoint {
+            lat: lat2.to_degrees(),
+            lon,
+        }
+    }
 
     #[test]
     fn haversine_bologna_milan() {

@@ -32,12 +32,14 @@ use explain::FieldText;
 use glossary::Glossary;
 use schema::{FACETS, Fields, build_schema, day_number, micros};
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, TermQuery, TermSetQuery,
+    BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Schema, Value};
 use tantivy::tokenizer::PreTokenizedString;
@@ -573,6 +575,20 @@ impl SearchIndex {
                     Occur::Must,
                     filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
                 ));
+            }
+            if let Some((center, radius)) = request.near {
+                let ((south, north), longitudes) = collect::bounding_box(center, radius);
+                let mut ranges = vec![(f.lat, south, north)];
+                ranges.extend(longitudes.map(|(west, east)| (f.lon, west, east)));
+                for (field, low, high) in ranges {
+                    parts.push((
+                        Occur::Must,
+                        filter(Box::new(RangeQuery::new(
+                            Bound::Included(Term::from_field_f64(field, low)),
+                            Bound::Included(Term::from_field_f64(field, high)),
+                        ))),
+                    ));
+                }
             }
             if let Some(price) = &request.max_price {
                 // Amounts in different currencies are not comparable: only the same currency.
