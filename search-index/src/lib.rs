@@ -749,8 +749,8 @@ impl SearchIndex {
             .flat_map(|field| texts_of(&doc, field))
             .filter(|v| !v.trim().is_empty())
             .collect();
-        let sources: Vec<(Field, Vec<OwnedValue>)> = match language {
-            Some(language) => vec![(
+        let (field, values): (Field, Vec<OwnedValue>) = match language {
+            Some(language) => (
                 f.text_stem,
                 values
                     .iter()
@@ -762,20 +762,16 @@ impl SearchIndex {
                         }))
                     })
                     .collect(),
-            )],
-            None => vec![(
+            ),
+            None => (
                 f.text,
                 values
                     .iter()
                     .map(|v| OwnedValue::Str(v.to_string()))
                     .collect(),
-            )],
+            ),
         };
-        let sources: Vec<(Field, Vec<OwnedValue>)> = sources
-            .into_iter()
-            .filter(|(_, values)| !values.is_empty())
-            .collect();
-        if sources.is_empty() {
+        if values.is_empty() {
             return Ok(Vec::new());
         }
         let more_like_this = MoreLikeThisQuery::builder()
@@ -783,7 +779,7 @@ impl SearchIndex {
             .with_min_term_frequency(1)
             .with_max_query_terms(25)
             .with_min_word_length(2)
-            .with_document_fields(sources);
+            .with_document_fields(vec![(field, values)]);
         let query = BooleanQuery::new(vec![
             (Occur::Must, Box::new(more_like_this)),
             (
