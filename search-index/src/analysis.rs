@@ -11,6 +11,7 @@
 //! It deliberately does not detect languages (the listing says which one it is in) and
 //! does not know about fields, boosts or synonyms.
 
+use std::collections::HashMap;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
     Stemmer, StopWordFilter, TextAnalyzer, Token,
@@ -77,7 +78,25 @@ pub(crate) struct Analyzers {
     /// "is this word a stop word there?".
     stop_checks: Vec<TextAnalyzer>,
     keyword: TextAnalyzer,
+    /// Splits text into words, which the per-word analysis below then maps.
+    splitter: TextAnalyzer,
+    forms: WordForms,
 }
+
+/// How each word seen so far was analysed: the neutral form, and per language (in
+/// [`LANGUAGES`] order) the stem or `None` for a stop word. Every filter after
+/// splitting works on one token alone, so analysing text word by word through this
+/// memo gives exactly the analyzers' tokens, positions and offsets, while stemming and
+/// folding each distinct word once: listings and hits repeat their words a lot.
+#[derive(Clone, Default)]
+struct WordForms {
+    neutral: HashMap<String, String>,
+    stems: [HashMap<String, Option<String>>; LANGUAGES.len()],
+}
+
+/// Words remembered per memo before it starts afresh, which bounds its memory over
+/// a long import of text with a large vocabulary.
+const REMEMBERED_WORDS: usize = 100_000;
 
 impl Analyzers {
     pub(crate) fn new() -> Analyzers {
@@ -100,7 +119,74 @@ impl Analyzers {
             languages,
             stop_checks,
             keyword: keyword_folder(),
+            splitter: TextAnalyzer::from(SimpleTokenizer::default()),
+            forms: WordForms::default(),
         }
+    }
+
+    /// The neutral tokens of `text`, and its tokens in `language` (none without
+    /// one), exactly as [`Analyzers::neutral_tokens`] and [`Analyzers::language_tokens`]
+    /// make them, through the memo of word forms.
+    pub(crate) fn text_tokens(
+        &mut self,
+        language: Option<&str>,
+        text: &str,
+    ) -> (Vec<Token>, Vec<Token>) {
+        let language = language.and_then(|code| LANGUAGES.iter().position(|(c, _)| *c == code));
+        let mut neutral = Vec::new();
+        let mut stemmed = Vec::new();
+        let mut stream = self.splitter.token_stream(text);
+        while stream.advance() {
+            let word = stream.token();
+            if word.text.len() >= MAX_TOKEN_BYTES {
+                continue;
+            }
+            let form = match self.forms.neutral.get(&word.text) {
+                Some(form) => form.clone(),
+                None => {
+                    let form = collect_tokens(&mut self.neutral, &word.text)
+                        .pop()
+                        .map(|t| t.text)
+                        .unwrap_or_default();
+                    if self.forms.neutral.len() >= REMEMBERED_WORDS {
+                        self.forms.neutral.clear();
+                    }
+                    self.forms.neutral.insert(word.text.clone(), form.clone());
+                    form
+                }
+            };
+            neutral.push(Token {
+                text: form,
+                ..word.clone()
+            });
+            let Some(language) = language else {
+                continue;
+            };
+            let (Some(stems), Some((_, analyzer))) = (
+                self.forms.stems.get_mut(language),
+                self.languages.get_mut(language),
+            ) else {
+                continue;
+            };
+            let stem = match stems.get(&word.text) {
+                Some(stem) => stem.clone(),
+                None => {
+                    let stem = collect_tokens(analyzer, &word.text).pop().map(|t| t.text);
+                    if stems.len() >= REMEMBERED_WORDS {
+                        stems.clear();
+                    }
+                    stems.insert(word.text.clone(), stem.clone());
+                    stem
+                }
+            };
+            if let Some(stem) = stem {
+                stemmed.push(Token {
+                    text: stem,
+                    ..word.clone()
+                });
+            }
+        }
+        (neutral, stemmed)
     }
 
     /// Neutral tokens with byte offsets into `text`.
@@ -226,6 +312,52 @@ mod tests {
         let tokens = a.language_tokens("it", "prove di fatica").unwrap();
         assert_eq!(tokens.len(), 2);
         assert_eq!(tokens[1].position - tokens[0].position, 2);
+    }
+
+    #[test]
+    fn word_by_word_analysis_gives_the_analyzers_tokens() {
+        let mut a = Analyzers::new();
+        let long = "x".repeat(MAX_TOKEN_BYTES);
+        let texts = [
+            "Città della Scienza: prove di fatica, PROVE DI FATICA e laboratori!".to_owned(),
+            "The testing of composites, tested by the labs; Straße, Ärzte and naïve café"
+                .to_owned(),
+            format!("laser {long} cutting {}", &long[1..]),
+            "Essais de fatigue à l'université; análisis de materiales en España".to_owned(),
+            "3D-Druck 42 Prüfstände ΑΒΓ δέλτα 東京 and İstanbul".to_owned(),
+            String::new(),
+        ];
+        // Twice, so the second pass reads every word from the memo.
+        for _ in 0..2 {
+            for text in &texts {
+                for language in [
+                    None,
+                    Some("en"),
+                    Some("it"),
+                    Some("fr"),
+                    Some("de"),
+                    Some("es"),
+                ] {
+                    let (neutral, stemmed) = a.text_tokens(language, text);
+                    let expected_neutral = a.neutral_tokens(text);
+                    let expected_stemmed = language
+                        .and_then(|l| a.language_tokens(l, text))
+                        .unwrap_or_default();
+                    let key = |t: &Token| (t.text.clone(), t.position, t.offset_from, t.offset_to);
+                    assert_eq!(
+                        neutral.iter().map(key).collect::<Vec<_>>(),
+                        expected_neutral.iter().map(key).collect::<Vec<_>>(),
+                        "{text}"
+                    );
+                    assert_eq!(
+                        stemmed.iter().map(key).collect::<Vec<_>>(),
+                        expected_stemmed.iter().map(key).collect::<Vec<_>>(),
+                        "{language:?} {text}"
+                    );
+                }
+            }
+        }
+        assert!(a.forms.stems.iter().all(|stems| !stems.is_empty()));
     }
 
     #[test]

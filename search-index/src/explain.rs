@@ -75,10 +75,7 @@ pub(crate) fn explain(
         let mut highlights_per_value: Vec<Vec<(usize, usize)>> =
             Vec::with_capacity(field.values.len());
         for value in &field.values {
-            let neutral = analyzers.neutral_tokens(value);
-            let stemmed = language
-                .and_then(|l| analyzers.language_tokens(l, value))
-                .unwrap_or_default();
+            let (neutral, stemmed) = analyzers.text_tokens(language, value);
             let mut highlights = Vec::new();
             for matcher in matchers {
                 let found = find(matcher, &neutral, &stemmed);
