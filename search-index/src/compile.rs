@@ -56,9 +56,8 @@ use crate::analysis::Analyzers;
 use crate::any_of::{AnyOf, Role};
 use crate::glossary::{Glossary, MAX_TERM_WORDS};
 use crate::model::MatchKind;
-use crate::pair_phrase::PairPhraseQuery;
 use crate::query::{Clause, ParsedQuery, Unit};
-use crate::schema::{Fields, pair};
+use crate::schema::Fields;
 use std::collections::HashMap;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
@@ -378,7 +377,7 @@ impl Compiler<'_> {
     /// `words` (neutral forms) in the listings' words: a term query or a phrase.
     fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<Box<dyn Query>> {
         phrase_or_term(
-            (self.fields.text, self.fields.text_pairs),
+            self.fields.text,
             words
                 .iter()
                 .enumerate()
@@ -406,7 +405,7 @@ impl Compiler<'_> {
     fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<Box<dyn Query>> {
         let first = tokens.first().map(|t| t.position).unwrap_or_default();
         phrase_or_term(
-            (self.fields.text_stem, self.fields.text_stem_pairs),
+            self.fields.text_stem,
             tokens
                 .iter()
                 .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
@@ -813,24 +812,12 @@ pub(crate) fn leading_glossary_run(
 }
 
 /// A term query for one word, a phrase query (with relative positions) for several.
-/// Two neighbouring words are looked up in `pair_field` (see [`PairPhraseQuery`]),
-/// which finds and scores the same listings without reading positions.
-pub(crate) fn phrase_or_term(
-    (field, pair_field): (Field, Field),
-    words: Vec<(usize, &str)>,
-) -> Option<Box<dyn Query>> {
+fn phrase_or_term(field: Field, words: Vec<(usize, &str)>) -> Option<Box<dyn Query>> {
     match words.as_slice() {
         [] => None,
         [(_, word)] => Some(Box::new(TermQuery::new(
             Term::from_field_text(field, word),
             IndexRecordOption::WithFreqs,
-        ))),
-        [(at, first), (next, second)] if *next == at + 1 => Some(Box::new(PairPhraseQuery::new(
-            [
-                Term::from_field_text(field, first),
-                Term::from_field_text(field, second),
-            ],
-            Term::from_field_text(pair_field, &pair(first, second)),
         ))),
         _ => Some(Box::new(PhraseQuery::new_with_offset(
             words

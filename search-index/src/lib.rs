@@ -15,7 +15,6 @@ mod explain;
 mod glossary;
 mod matching;
 mod model;
-mod pair_phrase;
 pub mod percolator;
 mod query;
 mod schema;

@@ -7,9 +7,7 @@
 //! weight is how many times its words are indexed ([`TextField::repeats`]), which is
 //! BM25F: term frequencies and lengths are weighted per field and then saturated once,
 //! so a word is one posting list per form, not one per field. Values are kept apart by
-//! position gaps, so a phrase never runs from one field into the next. Each of the two
-//! also has a field of neighbouring word pairs ([`pair_tokens`]), which lets a phrase
-//! be looked up rather than checked position by position in every listing. The original
+//! position gaps, so a phrase never runs from one field into the next. The original
 //! texts are stored separately, for snippets and explanations. Every filter has a keyword field holding normalised
 //! values; every facet has a fast string column with the original display value.
 //! Numbers and instants are fast fields read by the collector.
@@ -25,7 +23,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::tokenizer::PreTokenizedString;
 
 /// The searchable text fields, each with its neutral and (if any) stemmed field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,10 +97,6 @@ pub(crate) struct Fields {
     pub(crate) text: Field,
     /// Every text field's stems in the listing's language.
     pub(crate) text_stem: Field,
-    /// The word pairs of `text`, see [`pair_tokens`].
-    pub(crate) text_pairs: Field,
-    /// The stem pairs of `text_stem`, see [`pair_tokens`].
-    pub(crate) text_stem_pairs: Field,
     pub(crate) title: Field,
     pub(crate) summary: Field,
     pub(crate) description: Field,
@@ -184,15 +178,6 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     let language = b.add_text_field("language", STRING | STORED);
     let text = b.add_text_field("text", indexed.clone());
     let text_stem = b.add_text_field("text_stem", indexed);
-    // A pair's frequency is its phrase's; lengths are read from the words' field.
-    let pairs = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(NEUTRAL_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqs)
-            .set_fieldnorms(false),
-    );
-    let text_pairs = b.add_text_field("text_pairs", pairs.clone());
-    let text_stem_pairs = b.add_text_field("text_stem_pairs", pairs);
     let title = b.add_text_field("title", STORED);
     let summary = b.add_text_field("summary", STORED);
     let description = b.add_text_field("description", STORED);
@@ -244,8 +229,6 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         language,
         text,
         text_stem,
-        text_pairs,
-        text_stem_pairs,
         title,
         summary,
         description,
@@ -289,10 +272,8 @@ impl Fields {
     }
 
     /// Indexes every text field's words into `text` and, for a language with stems,
-    /// its stems into `text_stem`, each value as many times as its field counts, and
-    /// their pairs as often. Organisation names are proper
-    /// nouns: they are not stemmed. The words are analysed here rather than by the
-    /// writer's threads because the pairs need them too.
+    /// its stems into `text_stem`, each value as many times as its field counts.
+    /// Organisation names are proper nouns: they are not stemmed.
     fn add_text_fields(
         &self,
         doc: &mut TantivyDocument,
@@ -306,21 +287,20 @@ impl Fields {
                 if value.trim().is_empty() {
                     continue;
                 }
-                let language = language.filter(|_| field != TextField::Organisation);
-                let (words, mut tokens) = analyzers.text_tokens(language, value);
-                add_pairs(doc, self.text_pairs, &words, times);
-                let words = PreTokenizedString {
-                    text: String::new(),
-                    tokens: words,
-                };
-                for _ in 1..times {
-                    doc.add_pre_tokenized_text(self.text, words.clone());
+                // Tokenized by the index's writer threads, as the field names the
+                // neutral analyzer.
+                for _ in 0..times {
+                    doc.add_text(self.text, value);
                 }
-                doc.add_pre_tokenized_text(self.text, words);
+                let Some(language) = language.filter(|_| field != TextField::Organisation) else {
+                    continue;
+                };
+                let mut tokens = analyzers
+                    .language_tokens(language, value)
+                    .unwrap_or_default();
                 if tokens.is_empty() {
                     continue;
                 }
-                add_pairs(doc, self.text_stem_pairs, &tokens, times);
                 for token in &mut tokens {
                     token.position += STEM_VALUE_GAP;
                 }
@@ -437,44 +417,6 @@ impl Fields {
         doc.add_i64(self.expires_at, micros(listing.expires_at));
         doc
     }
-}
-
-/// The pair token for `first` followed at the next position by `second`. Analysed
-/// words never hold a space, so the pair cannot be mistaken for a word.
-pub(crate) fn pair(first: &str, second: &str) -> String {
-    format!("{first} {second}")
-}
-
-/// Every two words of one value at neighbouring positions, as pair tokens: a phrase of
-/// two words is then one term to look up (see `pair_phrase`).
-pub(crate) fn pair_tokens(tokens: &[Token]) -> Vec<Token> {
-    tokens
-        .windows(2)
-        .filter_map(|window| match window {
-            [first, second] if second.position == first.position + 1 => Some(Token {
-                text: pair(&first.text, &second.text),
-                position: first.position,
-                ..Token::default()
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Adds the pairs of one value `times` times, as its words are.
-fn add_pairs(doc: &mut TantivyDocument, field: Field, tokens: &[Token], times: usize) {
-    let tokens = pair_tokens(tokens);
-    if tokens.is_empty() {
-        return;
-    }
-    let pairs = PreTokenizedString {
-        text: String::new(),
-        tokens,
-    };
-    for _ in 1..times {
-        doc.add_pre_tokenized_text(field, pairs.clone());
-    }
-    doc.add_pre_tokenized_text(field, pairs);
 }
 
 pub(crate) fn micros(instant: DateTime<Utc>) -> i64 {
