@@ -87,15 +87,16 @@ pub(crate) struct Analyzers {
 /// [`LANGUAGES`] order) the stem or `None` for a stop word. Every filter after
 /// splitting works on one token alone, so analysing text word by word through this
 /// memo gives exactly the analyzers' tokens, positions and offsets, while stemming and
-/// folding each distinct word once: listings and hits repeat their words a lot.
+/// folding each distinct word once: the hits of one search repeat their words a lot.
+/// Search explains its hits through a fresh copy; the shared template stays empty.
 #[derive(Clone, Default)]
 struct WordForms {
     neutral: HashMap<String, String>,
     stems: [HashMap<String, Option<String>>; LANGUAGES.len()],
 }
 
-/// Words remembered per memo before it starts afresh, which bounds its memory over
-/// a long import of text with a large vocabulary.
+/// Words remembered per memo before it starts afresh, which bounds its memory
+/// whatever the texts it is given.
 const REMEMBERED_WORDS: usize = 100_000;
 
 impl Analyzers {
