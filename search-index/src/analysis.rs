@@ -78,7 +78,8 @@ pub(crate) struct Analyzers {
     /// "is this word a stop word there?".
     stop_checks: Vec<TextAnalyzer>,
     keyword: TextAnalyzer,
-    /// Splits text into words, which the per-word analysis below then maps.
+    /// Splits text into words and drops over-long ones, as every analyzer does first;
+    /// the per-word analysis below then maps each word.
     splitter: TextAnalyzer,
     forms: WordForms,
 }
@@ -120,7 +121,9 @@ impl Analyzers {
             languages,
             stop_checks,
             keyword: keyword_folder(),
-            splitter: TextAnalyzer::from(SimpleTokenizer::default()),
+            splitter: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+                .build(),
             forms: WordForms::default(),
         }
     }
@@ -139,9 +142,6 @@ impl Analyzers {
         let mut stream = self.splitter.token_stream(text);
         while stream.advance() {
             let word = stream.token();
-            if word.text.len() >= MAX_TOKEN_BYTES {
-                continue;
-            }
             let form = match self.forms.neutral.get(&word.text) {
                 Some(form) => form.clone(),
                 None => {
