@@ -142,20 +142,12 @@ impl Analyzers {
         let mut stream = self.splitter.token_stream(text);
         while stream.advance() {
             let word = stream.token();
-            let form = match self.forms.neutral.get(&word.text) {
-                Some(form) => form.clone(),
-                None => {
-                    let form = collect_tokens(&mut self.neutral, &word.text)
-                        .pop()
-                        .map(|t| t.text)
-                        .unwrap_or_default();
-                    if self.forms.neutral.len() >= REMEMBERED_WORDS {
-                        self.forms.neutral.clear();
-                    }
-                    self.forms.neutral.insert(word.text.clone(), form.clone());
-                    form
-                }
-            };
+            let form = remembered(&mut self.forms.neutral, &word.text, || {
+                collect_tokens(&mut self.neutral, &word.text)
+                    .pop()
+                    .map(|t| t.text)
+                    .unwrap_or_default()
+            });
             neutral.push(Token {
                 text: form,
                 ..word.clone()
@@ -169,17 +161,9 @@ impl Analyzers {
             ) else {
                 continue;
             };
-            let stem = match stems.get(&word.text) {
-                Some(stem) => stem.clone(),
-                None => {
-                    let stem = collect_tokens(analyzer, &word.text).pop().map(|t| t.text);
-                    if stems.len() >= REMEMBERED_WORDS {
-                        stems.clear();
-                    }
-                    stems.insert(word.text.clone(), stem.clone());
-                    stem
-                }
-            };
+            let stem = remembered(stems, &word.text, || {
+                collect_tokens(analyzer, &word.text).pop().map(|t| t.text)
+            });
             if let Some(stem) = stem {
                 stemmed.push(Token {
                     text: stem,
@@ -265,6 +249,23 @@ impl Analyzers {
             words.join(" ")
         }
     }
+}
+
+/// `word`'s entry in `memo`, analysed and remembered first if missing.
+fn remembered<V: Clone>(
+    memo: &mut HashMap<String, V>,
+    word: &str,
+    analyse: impl FnOnce() -> V,
+) -> V {
+    if let Some(known) = memo.get(word) {
+        return known.clone();
+    }
+    let value = analyse();
+    if memo.len() >= REMEMBERED_WORDS {
+        memo.clear();
+    }
+    memo.insert(word.to_owned(), value.clone());
+    value
 }
 
 fn collect_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
