@@ -152,26 +152,38 @@ impl Analyzers {
                 text: form,
                 ..word.clone()
             });
-            let Some(language) = language else {
-                continue;
-            };
-            let (Some(stems), Some((_, analyzer))) = (
-                self.forms.stems.get_mut(language),
-                self.languages.get_mut(language),
-            ) else {
-                continue;
-            };
-            let stem = remembered(stems, &word.text, || {
-                collect_tokens(analyzer, &word.text).pop().map(|t| t.text)
-            });
-            if let Some(stem) = stem {
-                stemmed.push(Token {
-                    text: stem,
-                    ..word.clone()
-                });
+            if let Some(language) = language {
+                push_stem(
+                    &mut self.forms,
+                    &mut self.languages,
+                    language,
+                    word,
+                    &mut stemmed,
+                );
             }
         }
         (neutral, stemmed)
+    }
+
+    /// The tokens of `text` in `language` (none for a language without stemming),
+    /// exactly as [`Analyzers::language_tokens`] makes them, through the memo of word
+    /// forms. The index's writer threads stem listings this way.
+    pub(crate) fn stem_tokens(&mut self, language: &str, text: &str) -> Vec<Token> {
+        let mut stemmed = Vec::new();
+        let Some(language) = LANGUAGES.iter().position(|(c, _)| *c == language) else {
+            return stemmed;
+        };
+        let mut stream = self.splitter.token_stream(text);
+        while stream.advance() {
+            push_stem(
+                &mut self.forms,
+                &mut self.languages,
+                language,
+                stream.token(),
+                &mut stemmed,
+            );
+        }
+        stemmed
     }
 
     /// Neutral tokens with byte offsets into `text`.
@@ -248,6 +260,31 @@ impl Analyzers {
         } else {
             words.join(" ")
         }
+    }
+}
+
+/// Appends `word`'s stem in the language at `language` (an index of [`LANGUAGES`]) to
+/// `stemmed`, unless it is a stop word there.
+fn push_stem(
+    forms: &mut WordForms,
+    languages: &mut [(&'static str, TextAnalyzer)],
+    language: usize,
+    word: &Token,
+    stemmed: &mut Vec<Token>,
+) {
+    let (Some(stems), Some((_, analyzer))) =
+        (forms.stems.get_mut(language), languages.get_mut(language))
+    else {
+        return;
+    };
+    let stem = remembered(stems, &word.text, || {
+        collect_tokens(analyzer, &word.text).pop().map(|t| t.text)
+    });
+    if let Some(stem) = stem {
+        stemmed.push(Token {
+            text: stem,
+            ..word.clone()
+        });
     }
 }
 

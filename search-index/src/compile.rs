@@ -28,7 +28,9 @@
 //! than naming it, and no listing says it all in the same words. Then no word is
 //! required; each adds BM25 score through its exact, stemmed and synonym forms (typos
 //! only for words no listing has), the exact form weighted down — tuned with
-//! `ponte eval-search` on SciFact's train split. A search by people that requires
+//! `ponte eval-search` on SciFact's train split. Words in parentheses are read the
+//! same way (an aside, not a demand), and a word joined by punctuation
+//! ("Rad53-dependent") scores as its words and, on top, as a phrase. A search by people that requires
 //! several words and finds nothing is asked again the same loose way. Both only when
 //! people are searching (`SearchRequest::for_people`): saved-search matching always
 //! requires every word.
@@ -54,8 +56,10 @@
 use crate::SearchError;
 use crate::analysis::Analyzers;
 use crate::any_of::{AnyOf, Role};
+use crate::field_tokenizers::pair;
 use crate::glossary::{Glossary, MAX_TERM_WORDS};
 use crate::model::MatchKind;
+use crate::pair_phrase::PairPhraseQuery;
 use crate::query::{Clause, ParsedQuery, Unit};
 use crate::schema::Fields;
 use std::collections::HashMap;
@@ -221,7 +225,8 @@ pub(crate) const WIDEN_BELOW: u64 = 20;
 /// rather than a handful of keywords: then no word is required, and BM25 decides.
 pub(crate) const LONG_QUESTION_WORDS: usize = 5;
 
-/// Plain, positive, non-stop words at the query's top level: how many, and how many
+/// Plain, positive, non-stop words at the query's top level (a word joined by
+/// punctuation counting as one): how many, and how many
 /// when a glossary term of several words ("mass spectrometry") counts as one — a
 /// query naming three topics names them, it does not describe a need.
 fn content_words(
@@ -238,10 +243,14 @@ fn content_words(
             i += run.words.len();
             continue;
         }
+        // A word joined by punctuation ("birth-weight") is one word to the person.
         let is_content = rest.first().is_some_and(|clause| {
             !clause.negated
-                && matches!(clause.alternatives.as_slice(),
-                    [Unit::Word { text, .. }] if !analyzers.is_stop_word(text))
+                && match clause.alternatives.as_slice() {
+                    [Unit::Word { text, .. }] => !analyzers.is_stop_word(text),
+                    [Unit::Phrase { quoted, .. }] => !quoted,
+                    _ => false,
+                }
         });
         words += usize::from(is_content);
         count += usize::from(is_content);
@@ -377,7 +386,7 @@ impl Compiler<'_> {
     /// `words` (neutral forms) in the listings' words: a term query or a phrase.
     fn neutral_queries(&self, words: &[String], weight: f32) -> Vec<Box<dyn Query>> {
         phrase_or_term(
-            self.fields.text,
+            (self.fields.text, self.fields.text_pairs),
             words
                 .iter()
                 .enumerate()
@@ -405,7 +414,7 @@ impl Compiler<'_> {
     fn stemmed_queries(&self, tokens: &[Token], weight: f32) -> Vec<Box<dyn Query>> {
         let first = tokens.first().map(|t| t.position).unwrap_or_default();
         phrase_or_term(
-            self.fields.text_stem,
+            (self.fields.text_stem, self.fields.text_stem_pairs),
             tokens
                 .iter()
                 .map(|t| (t.position.saturating_sub(first), t.text.as_str()))
@@ -514,7 +523,32 @@ impl Compiler<'_> {
     fn loose(&mut self, clauses: &[Clause]) -> Result<Box<dyn Query>, SearchError> {
         let mut wanted: Vec<Box<dyn Query>> = Vec::new();
         let mut excluded: Vec<Box<dyn Query>> = Vec::new();
+        self.loose_clauses(clauses, &mut wanted, &mut excluded)?;
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if wanted.is_empty() {
+            parts.push((Occur::Must, Box::new(AllQuery)));
+        }
+        parts.extend(wanted.into_iter().map(|q| (Occur::Should, q)));
+        parts.extend(excluded.into_iter().map(|q| (Occur::MustNot, q)));
+        Ok(Box::new(BooleanQuery::new(parts)))
+    }
+
+    /// The optional and excluded parts of a loose reading. Words in parentheses are
+    /// read as loosely as the rest: in a question they are mostly asides ("scanning
+    /// electron microscopy (SEM)"), and reading them as required words would rank
+    /// every listing that has the aside above one that answers the question.
+    fn loose_clauses(
+        &mut self,
+        clauses: &[Clause],
+        wanted: &mut Vec<Box<dyn Query>>,
+        excluded: &mut Vec<Box<dyn Query>>,
+    ) -> Result<(), SearchError> {
         for clause in clauses {
+            if let (false, [Unit::Group(inner)]) = (clause.negated, clause.alternatives.as_slice())
+            {
+                self.loose_clauses(inner, wanted, excluded)?;
+                continue;
+            }
             if clause.negated {
                 let saved = std::mem::replace(&mut self.record, false);
                 let mut negated = Vec::new();
@@ -532,18 +566,39 @@ impl Compiler<'_> {
                         let known = self.in_vocabulary(text)?;
                         self.word_with(text, false, false, false, !known)?
                     }
+                    Unit::Group(inner) => self.loose(inner)?,
+                    Unit::Phrase {
+                        words,
+                        quoted: false,
+                    } => self.loose_compound(words)?,
                     other => self.unit(other, false, false)?,
                 });
             }
             wanted.push(any_of(alternatives));
         }
-        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if wanted.is_empty() {
-            parts.push((Occur::Must, Box::new(AllQuery)));
+        Ok(())
+    }
+
+    /// A word joined by punctuation ("Rad53-dependent", "IL-10") in a long question:
+    /// each of its words on its own, and the whole as a phrase on top. A listing about
+    /// "Rad53 kinase-dependent" degradation answers a question about "Rad53-dependent"
+    /// degradation; reading the compound as a phrase alone would score nothing of it.
+    fn loose_compound(&mut self, words: &[String]) -> Result<Box<dyn Query>, SearchError> {
+        let mut parts = Vec::with_capacity(words.len() + 1);
+        for word in words {
+            let known = self.in_vocabulary(word)?;
+            parts.push(self.word_with(word, false, false, false, !known)?);
         }
-        parts.extend(wanted.into_iter().map(|q| (Occur::Should, q)));
-        parts.extend(excluded.into_iter().map(|q| (Occur::MustNot, q)));
-        Ok(Box::new(BooleanQuery::new(parts)))
+        let typed = words.join(" ");
+        let neutral: Vec<String> = words
+            .iter()
+            .filter_map(|w| self.analyzers.neutral_word(w))
+            .collect();
+        let phrase = self.phrase_variants(&typed, &neutral, false);
+        if !phrase.is_empty() {
+            parts.push(phrase.build(false));
+        }
+        Ok(any_of(parts))
     }
 
     /// At most how many listings `query` matches: each it matches holds one of its
@@ -812,12 +867,24 @@ pub(crate) fn leading_glossary_run(
 }
 
 /// A term query for one word, a phrase query (with relative positions) for several.
-fn phrase_or_term(field: Field, words: Vec<(usize, &str)>) -> Option<Box<dyn Query>> {
+/// Two neighbouring words are looked up in `pair_field` (see [`PairPhraseQuery`]),
+/// which finds and scores the same listings without reading positions.
+pub(crate) fn phrase_or_term(
+    (field, pair_field): (Field, Field),
+    words: Vec<(usize, &str)>,
+) -> Option<Box<dyn Query>> {
     match words.as_slice() {
         [] => None,
         [(_, word)] => Some(Box::new(TermQuery::new(
             Term::from_field_text(field, word),
             IndexRecordOption::WithFreqs,
+        ))),
+        [(at, first), (next, second)] if *next == at + 1 => Some(Box::new(PairPhraseQuery::new(
+            [
+                Term::from_field_text(field, first),
+                Term::from_field_text(field, second),
+            ],
+            Term::from_field_text(pair_field, &pair(first, second)),
         ))),
         _ => Some(Box::new(PhraseQuery::new_with_offset(
             words

@@ -12,9 +12,11 @@ mod collect;
 mod compile;
 mod exclusion;
 mod explain;
+mod field_tokenizers;
 mod glossary;
 mod matching;
 mod model;
+mod pair_phrase;
 pub mod percolator;
 mod query;
 mod schema;
@@ -29,8 +31,9 @@ use analysis::{Analyzers, NEUTRAL_TOKENIZER, known_language, neutral_analyzer};
 use chrono::{DateTime, Utc};
 use collect::{ListingCollector, Plan, SortKey};
 use explain::FieldText;
+use field_tokenizers::field_tokenizers;
 use glossary::Glossary;
-use schema::{FACETS, Fields, build_schema, day_number, micros};
+use schema::{FACETS, Fields, STEM_VALUE_GAP, build_schema, day_number, micros};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::Path;
@@ -224,9 +227,11 @@ impl Drop for BulkLoad<'_> {
 
 impl SearchIndex {
     fn from_index(index: Index, fields: Fields) -> Result<(SearchIndex, Option<i64>), String> {
-        index
-            .tokenizers()
-            .register(NEUTRAL_TOKENIZER, neutral_analyzer());
+        let tokenizers = index.tokenizers();
+        tokenizers.register(NEUTRAL_TOKENIZER, neutral_analyzer());
+        for (name, tokenizer) in field_tokenizers(STEM_VALUE_GAP) {
+            tokenizers.register(name, tokenizer);
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

@@ -2,12 +2,16 @@
 //!
 //! Text is indexed twice, each time with every text field of the listing in one
 //! indexed field: in `text` (every word, lower-cased and accent-folded) and in
-//! `text_stem` (the listing's own language's stems, fed pre-tokenized because tantivy
-//! fixes one analyzer per field while the language varies per listing). A field's
+//! `text_stem` (the listing's own language's stems; each value carries its language,
+//! see `field_tokenizers`, because tantivy fixes one analyzer per field while the
+//! language varies per listing). A field's
 //! weight is how many times its words are indexed ([`TextField::repeats`]), which is
 //! BM25F: term frequencies and lengths are weighted per field and then saturated once,
 //! so a word is one posting list per form, not one per field. Values are kept apart by
-//! position gaps, so a phrase never runs from one field into the next. The original
+//! position gaps, so a phrase never runs from one field into the next. Each of the two
+//! also has a field of neighbouring word pairs, which lets a two-word phrase be looked
+//! up (see `pair_phrase`) rather than checked position by position in every listing
+//! that has both words. The original
 //! texts are stored separately, for snippets and explanations. Every filter has a keyword field holding normalised
 //! values; every facet has a fast string column with the original display value.
 //! Numbers and instants are fast fields read by the collector.
@@ -16,6 +20,9 @@
 //! business), and holds no query logic.
 
 use crate::analysis::{Analyzers, NEUTRAL_TOKENIZER, known_language};
+use crate::field_tokenizers::{
+    STEM_PAIR_TOKENIZER, STEM_TOKENIZER, WORD_PAIR_TOKENIZER, mark_language,
+};
 use crate::model::ListingDocument;
 use chrono::{DateTime, NaiveDate, Utc};
 use tantivy::TantivyDocument;
@@ -23,7 +30,6 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
-use tantivy::tokenizer::PreTokenizedString;
 
 /// The searchable text fields, each with its neutral and (if any) stemmed field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +85,7 @@ const TITLE_REPEATS: usize = 3;
 /// Positions left empty before each value in `text_stem`. Stemmed phrases skip the
 /// positions of stop words, so a gap of one position (tantivy's) would let "a _ b"
 /// match across two values; no phrase has this many stop words in a row.
-const STEM_VALUE_GAP: usize = 16;
+pub(crate) const STEM_VALUE_GAP: usize = 16;
 
 /// Keyword fields used as filters, and the facet columns keyed by display value.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +103,10 @@ pub(crate) struct Fields {
     pub(crate) text: Field,
     /// Every text field's stems in the listing's language.
     pub(crate) text_stem: Field,
+    /// The neighbouring word pairs of `text` (see `field_tokenizers::pair`).
+    pub(crate) text_pairs: Field,
+    /// The neighbouring stem pairs of `text_stem`.
+    pub(crate) text_stem_pairs: Field,
     pub(crate) title: Field,
     pub(crate) summary: Field,
     pub(crate) description: Field,
@@ -164,20 +174,30 @@ pub(crate) const FACETS: [(&str, &str); 9] = [
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    // `text` is tokenized by the neutral analyzer; `text_stem` is fed pre-tokenized,
-    // and the tokenizer named for it only matters to tools that re-tokenize (none of
-    // ours do).
-    let indexed = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(NEUTRAL_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
+    let indexed = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    // A pair's frequency is its phrase's; lengths are read from the words' field.
+    let pairs = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqs)
+                .set_fieldnorms(false),
+        )
+    };
     let fast = NumericOptions::default().set_fast();
 
     let id = b.add_text_field(col::ID, (STRING | STORED).set_fast("raw"));
     let language = b.add_text_field("language", STRING | STORED);
-    let text = b.add_text_field("text", indexed.clone());
-    let text_stem = b.add_text_field("text_stem", indexed);
+    let text = b.add_text_field("text", indexed(NEUTRAL_TOKENIZER));
+    let text_stem = b.add_text_field("text_stem", indexed(STEM_TOKENIZER));
+    let text_pairs = b.add_text_field("text_pairs", pairs(WORD_PAIR_TOKENIZER));
+    let text_stem_pairs = b.add_text_field("text_stem_pairs", pairs(STEM_PAIR_TOKENIZER));
     let title = b.add_text_field("title", STORED);
     let summary = b.add_text_field("summary", STORED);
     let description = b.add_text_field("description", STORED);
@@ -229,6 +249,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         language,
         text,
         text_stem,
+        text_pairs,
+        text_stem_pairs,
         title,
         summary,
         description,
@@ -272,14 +294,14 @@ impl Fields {
     }
 
     /// Indexes every text field's words into `text` and, for a language with stems,
-    /// its stems into `text_stem`, each value as many times as its field counts.
-    /// Organisation names are proper nouns: they are not stemmed.
+    /// its stems into `text_stem`, each value as many times as its field counts, and
+    /// their pairs as often. Organisation names are proper nouns: they are not stemmed.
+    /// The index's writer threads analyse them all (see `field_tokenizers`).
     fn add_text_fields(
         &self,
         doc: &mut TantivyDocument,
         listing: &ListingDocument,
         language: Option<&'static str>,
-        analyzers: &mut Analyzers,
     ) {
         for field in TextField::ALL {
             let times = field.repeats();
@@ -287,32 +309,18 @@ impl Fields {
                 if value.trim().is_empty() {
                     continue;
                 }
-                // Tokenized by the index's writer threads, as the field names the
-                // neutral analyzer.
                 for _ in 0..times {
                     doc.add_text(self.text, value);
+                    doc.add_text(self.text_pairs, value);
                 }
                 let Some(language) = language.filter(|_| field != TextField::Organisation) else {
                     continue;
                 };
-                let mut tokens = analyzers
-                    .language_tokens(language, value)
-                    .unwrap_or_default();
-                if tokens.is_empty() {
-                    continue;
+                let marked = mark_language(language, value);
+                for _ in 0..times {
+                    doc.add_text(self.text_stem, &marked);
+                    doc.add_text(self.text_stem_pairs, &marked);
                 }
-                for token in &mut tokens {
-                    token.position += STEM_VALUE_GAP;
-                }
-                let stems = PreTokenizedString {
-                    // Not stored: the text itself is never read back.
-                    text: String::new(),
-                    tokens,
-                };
-                for _ in 1..times {
-                    doc.add_pre_tokenized_text(self.text_stem, stems.clone());
-                }
-                doc.add_pre_tokenized_text(self.text_stem, stems);
             }
         }
     }
@@ -332,7 +340,7 @@ impl Fields {
         doc.add_text(self.summary, &listing.summary);
         doc.add_text(self.description, &listing.description);
         doc.add_text(self.organisation, &listing.organisation_name);
-        self.add_text_fields(&mut doc, listing, language, analyzers);
+        self.add_text_fields(&mut doc, listing, language);
         for topic in &listing.topics {
             doc.add_text(self.topics_text, topic);
         }

@@ -555,6 +555,127 @@ fn phrases_do_not_run_from_one_field_into_the_next() {
     assert_eq!(search_ids(&index, "laser cutting ").len(), 2);
 }
 
+/// The listings (addresses) and scores a text query finds, best first.
+fn scored_matches(
+    index: &SearchIndex,
+    query: &dyn tantivy::query::Query,
+) -> Vec<(tantivy::DocAddress, u32)> {
+    let searcher = index.reader.searcher();
+    let mut found: Vec<(tantivy::DocAddress, u32)> = searcher
+        .search(
+            query,
+            &tantivy::collector::TopDocs::with_limit(1_000).order_by_score(),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(score, address)| (address, score.to_bits()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn phrases_looked_up_by_word_pair_find_and_score_what_positions_do() {
+    // Every phrase of two to four words in the catalogue's texts (neutral and stemmed),
+    // and phrases spanning two values, with and without the pair fields.
+    let mut listings = catalogue();
+    let mut gaps = listing(
+        "gaps",
+        "it",
+        "Valutazione del ciclo di vita per la stampa 3D",
+        "Stampa 3D, stampa 3d e ancora stampa 3D del ciclo di vita",
+    );
+    gaps.description = format!("laser {} cutting laser cutting", "x".repeat(70));
+    gaps.topics = vec!["laser".into(), "cutting".into(), "vita".into()];
+    listings.push(gaps);
+    let index = SearchIndex::create_in_ram().unwrap();
+    index.apply(&listings, &[], 1).unwrap();
+    let fields = &index.fields;
+    let mut analyzers = Analyzers::new();
+    // (the words' field and its pair field, the words with their relative positions)
+    type Phrase = ((Field, Field), Vec<(usize, String)>);
+    let mut phrases: Vec<Phrase> = Vec::new();
+    let mut joined = Vec::new();
+    for listing in &listings {
+        for field in crate::schema::TextField::ALL {
+            for value in field.values(listing) {
+                joined.push(value.to_owned());
+                let neutral: Vec<(usize, String)> = analyzers
+                    .neutral_tokens(value)
+                    .into_iter()
+                    .map(|t| (t.position, t.text))
+                    .collect();
+                let stemmed: Vec<(usize, String)> = analyzers
+                    .language_tokens(&listing.language, value)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.position, t.text))
+                    .collect();
+                for (pair_fields, tokens) in [
+                    ((fields.text, fields.text_pairs), neutral),
+                    ((fields.text_stem, fields.text_stem_pairs), stemmed),
+                ] {
+                    for width in 2..=4 {
+                        for window in tokens.windows(width) {
+                            let first = window[0].0;
+                            let words =
+                                window.iter().map(|(p, w)| (p - first, w.clone())).collect();
+                            phrases.push((pair_fields, words));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The last word of one value and the first of the next.
+    for two in joined.windows(2) {
+        let last = analyzers.neutral_tokens(&two[0]).pop();
+        let first = analyzers.neutral_tokens(&two[1]).into_iter().next();
+        if let (Some(last), Some(first)) = (last, first) {
+            phrases.push((
+                (fields.text, fields.text_pairs),
+                vec![(0, last.text), (1, first.text)],
+            ));
+        }
+    }
+    assert!(phrases.len() > 500, "{} phrases", phrases.len());
+    let mut led_by_pairs = 0;
+    let mut found_somewhere = 0;
+    for ((field, pair_field), words) in &phrases {
+        let borrowed: Vec<(usize, &str)> = words.iter().map(|(p, w)| (*p, w.as_str())).collect();
+        let with_pairs =
+            crate::compile::phrase_or_term((*field, *pair_field), borrowed.clone()).unwrap();
+        let positions_alone = tantivy::query::PhraseQuery::new_with_offset(
+            borrowed
+                .iter()
+                .map(|(p, w)| (*p, Term::from_field_text(*field, w)))
+                .collect(),
+        );
+        let expected = scored_matches(&index, &positions_alone);
+        assert_eq!(
+            scored_matches(&index, with_pairs.as_ref()),
+            expected,
+            "{words:?}"
+        );
+        found_somewhere += usize::from(!expected.is_empty());
+        let mut terms = 0;
+        with_pairs.query_terms(&mut |term, _| terms += usize::from(term.field() == *pair_field));
+        led_by_pairs += usize::from(terms > 0);
+    }
+    // The comparison means something: most phrases are found, and the two-word ones
+    // (about a third; not stemmed ones with a stop word between) are looked up by pair.
+    assert!(
+        found_somewhere * 10 > phrases.len() * 9,
+        "{found_somewhere} of {}",
+        phrases.len()
+    );
+    assert!(
+        led_by_pairs * 4 > phrases.len(),
+        "{led_by_pairs} of {}",
+        phrases.len()
+    );
+}
+
 #[test]
 fn empty_query_matches_all_newest_first_and_hides_expired() {
     let index = index();
@@ -1205,6 +1326,76 @@ fn one_listing_index_matches_like_search() {
     };
     let index = SearchIndex::of_one_listing(&rust).unwrap();
     assert!(index.any_match(&probe).unwrap());
+}
+
+#[test]
+fn an_aside_in_parentheses_weighs_no_more_than_the_rest_of_a_question() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    let answer = listing(
+        "answer",
+        "en",
+        "Fatigue testing of composite helicopter blades",
+        "Vibration rigs for rotor blades and composite coupons.",
+    );
+    let aside = listing(
+        "aside",
+        "en",
+        "Non-destructive testing services",
+        "NDT for welds.",
+    );
+    index.apply(&[answer, aside], &[], 1).unwrap();
+    let asked = |query: &str| {
+        let request = SearchRequest {
+            for_people: true,
+            ..request(query)
+        };
+        index.search(&request).unwrap()
+    };
+    // The question names what it wants in words, and in parentheses an abbreviation
+    // only the other listing has: the listing that answers the question comes first,
+    // as it does without the parentheses.
+    let plain = asked("fatigue testing composite helicopter blades vibration NDT");
+    let with_aside = asked("fatigue testing composite helicopter blades vibration (NDT)");
+    assert_eq!(ids(&plain), vec!["answer", "aside"]);
+    assert_eq!(ids(&with_aside), ids(&plain));
+    let scores = |results: &SearchResults| -> Vec<u32> {
+        results.hits.iter().map(|h| h.score.to_bits()).collect()
+    };
+    assert_eq!(scores(&with_aside), scores(&plain));
+    // A group of alternatives inside a question is read loosely too.
+    let alternatives =
+        asked("fatigue testing composite helicopter rotor blades (vibration OR NDT)");
+    assert_eq!(ids(&alternatives), vec!["answer", "aside"]);
+}
+
+#[test]
+fn a_word_joined_by_punctuation_in_a_question_counts_its_words_too() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut listings = vec![listing(
+        "kinase",
+        "en",
+        "Histone turnover in yeast",
+        "Excess histones are degraded in a Rad53 kinase-dependent manner.",
+    )];
+    for n in 0..3 {
+        listings.push(listing(
+            &format!("proteins-{n}"),
+            "en",
+            "Protein degradation mechanisms",
+            "Proteins, free radicals and their degradation mechanisms.",
+        ));
+    }
+    index.apply(&listings, &[], 1).unwrap();
+    let request = SearchRequest {
+        for_people: true,
+        ..request("proteins induce degradation of free histones via Rad53-dependent mechanisms")
+    };
+    // The listing never says "Rad53-dependent", but it is the one about Rad53: the
+    // compound's words count on their own, the phrase adds on top where it is found.
+    let results = index.search(&request).unwrap();
+    let found = ids(&results);
+    assert_eq!(found.first().copied(), Some("kinase"), "{found:?}");
+    assert_eq!(found.len(), 4);
 }
 
 #[test]
