@@ -562,10 +562,7 @@ impl Compiler<'_> {
             let mut alternatives = Vec::new();
             for unit in &clause.alternatives {
                 alternatives.push(match unit {
-                    Unit::Word { text, .. } => {
-                        let known = self.in_vocabulary(text)?;
-                        self.word_with(text, false, false, false, !known)?
-                    }
+                    Unit::Word { text, .. } => self.loose_word(text)?,
                     Unit::Group(inner) => self.loose(inner)?,
                     Unit::Phrase {
                         words,
@@ -586,19 +583,17 @@ impl Compiler<'_> {
     fn loose_compound(&mut self, words: &[String]) -> Result<Box<dyn Query>, SearchError> {
         let mut parts = Vec::with_capacity(words.len() + 1);
         for word in words {
-            let known = self.in_vocabulary(word)?;
-            parts.push(self.word_with(word, false, false, false, !known)?);
+            parts.push(self.loose_word(word)?);
         }
-        let typed = words.join(" ");
-        let neutral: Vec<String> = words
-            .iter()
-            .filter_map(|w| self.analyzers.neutral_word(w))
-            .collect();
-        let phrase = self.phrase_variants(&typed, &neutral, false);
-        if !phrase.is_empty() {
-            parts.push(phrase.build(false));
-        }
+        parts.push(self.phrase(words, false, false));
         Ok(any_of(parts))
+    }
+
+    /// A word of a loose reading: exact, stemmed or through the glossary, and through
+    /// typos only when no listing has it; no completion.
+    fn loose_word(&mut self, text: &str) -> Result<Box<dyn Query>, SearchError> {
+        let known = self.in_vocabulary(text)?;
+        self.word_with(text, false, false, false, !known)
     }
 
     /// At most how many listings `query` matches: each it matches holds one of its
@@ -658,20 +653,23 @@ impl Compiler<'_> {
     ) -> Result<Box<dyn Query>, SearchError> {
         match unit {
             Unit::Word { text, prefix } => self.word(text, *prefix && !strict, strict, tiered),
-            Unit::Phrase { words, .. } => {
-                let typed = words.join(" ");
-                let neutral: Vec<String> = words
-                    .iter()
-                    .filter_map(|w| self.analyzers.neutral_word(w))
-                    .collect();
-                let variants = self.phrase_variants(&typed, &neutral, strict);
-                Ok(if variants.is_empty() {
-                    Box::new(EmptyQuery)
-                } else {
-                    variants.build(tiered)
-                })
-            }
+            Unit::Phrase { words, .. } => Ok(self.phrase(words, strict, tiered)),
             Unit::Group(clauses) => self.sequence(clauses, strict),
+        }
+    }
+
+    /// Words one after the other (see [`Compiler::phrase_variants`]).
+    fn phrase(&mut self, words: &[String], strict: bool, tiered: bool) -> Box<dyn Query> {
+        let typed = words.join(" ");
+        let neutral: Vec<String> = words
+            .iter()
+            .filter_map(|w| self.analyzers.neutral_word(w))
+            .collect();
+        let variants = self.phrase_variants(&typed, &neutral, strict);
+        if variants.is_empty() {
+            Box::new(EmptyQuery)
+        } else {
+            variants.build(tiered)
         }
     }
 

@@ -41,10 +41,16 @@ pub(crate) fn mark_language(language: &str, text: &str) -> String {
 /// words never hold a space, so a pair cannot be mistaken for a word.
 pub(crate) fn pair(first: &str, second: &str) -> String {
     let mut pair = String::with_capacity(first.len() + 1 + second.len());
-    pair.push_str(first);
-    pair.push(' ');
-    pair.push_str(second);
+    write_pair(&mut pair, first, second);
     pair
+}
+
+/// Writes the pair token for `first` and `second` into `out`, replacing what it held.
+fn write_pair(out: &mut String, first: &str, second: &str) {
+    out.clear();
+    out.push_str(first);
+    out.push(' ');
+    out.push_str(second);
 }
 
 /// Every tokenizer of this module, by the name fields give it.
@@ -140,10 +146,7 @@ impl TokenStream for PairStream<'_> {
                 .as_ref()
                 .is_some_and(|(_, position)| word.position == position + 1);
             if neighbours && let Some((first, position)) = &self.previous {
-                self.pair.text.clear();
-                self.pair.text.push_str(first);
-                self.pair.text.push(' ');
-                self.pair.text.push_str(&word.text);
+                write_pair(&mut self.pair.text, first, &word.text);
                 self.pair.position = *position;
             }
             let previous = self
