@@ -30,7 +30,8 @@
 //! only for words no listing has), the exact form weighted down — tuned with
 //! `ponte eval-search` on SciFact's train split. Words in parentheses are read the
 //! same way (an aside, not a demand), and a word joined by punctuation
-//! ("Rad53-dependent") scores as its words and, on top, as a phrase. A search by people that requires
+//! ("Rad53-dependent") scores as its words and, on top, as a phrase; a word said
+//! twice counts once. A search by people that requires
 //! several words and finds nothing is asked again the same loose way. Both only when
 //! people are searching (`SearchRequest::for_people`): saved-search matching always
 //! requires every word.
@@ -523,7 +524,7 @@ impl Compiler<'_> {
     fn loose(&mut self, clauses: &[Clause]) -> Result<Box<dyn Query>, SearchError> {
         let mut wanted: Vec<Box<dyn Query>> = Vec::new();
         let mut excluded: Vec<Box<dyn Query>> = Vec::new();
-        self.loose_clauses(clauses, &mut wanted, &mut excluded)?;
+        self.loose_clauses(clauses, &mut wanted, &mut excluded, &mut Vec::new())?;
         let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if wanted.is_empty() {
             parts.push((Occur::Must, Box::new(AllQuery)));
@@ -542,12 +543,23 @@ impl Compiler<'_> {
         clauses: &[Clause],
         wanted: &mut Vec<Box<dyn Query>>,
         excluded: &mut Vec<Box<dyn Query>>,
+        seen: &mut Vec<String>,
     ) -> Result<(), SearchError> {
         for clause in clauses {
             if let (false, [Unit::Group(inner)]) = (clause.negated, clause.alternatives.as_slice())
             {
-                self.loose_clauses(inner, wanted, excluded)?;
+                self.loose_clauses(inner, wanted, excluded, seen)?;
                 continue;
+            }
+            // A word said twice in a question is asked about once.
+            if let (false, [Unit::Word { text, .. }]) =
+                (clause.negated, clause.alternatives.as_slice())
+                && let Some(neutral) = self.analyzers.neutral_word(text)
+            {
+                if seen.contains(&neutral) {
+                    continue;
+                }
+                seen.push(neutral);
             }
             if clause.negated {
                 let saved = std::mem::replace(&mut self.record, false);

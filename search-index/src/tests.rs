@@ -1329,7 +1329,7 @@ fn one_listing_index_matches_like_search() {
 }
 
 #[test]
-fn an_aside_in_parentheses_weighs_no_more_than_the_rest_of_a_question() {
+fn an_aside_in_parentheses_or_a_repeated_word_weighs_no_more_than_the_rest_of_a_question() {
     let index = SearchIndex::create_in_ram().unwrap();
     let answer = listing(
         "answer",
@@ -1362,6 +1362,9 @@ fn an_aside_in_parentheses_weighs_no_more_than_the_rest_of_a_question() {
         results.hits.iter().map(|h| h.score.to_bits()).collect()
     };
     assert_eq!(scores(&with_aside), scores(&plain));
+    // A word said twice counts once.
+    let repeated = asked("fatigue testing composite helicopter blades vibration NDT blades");
+    assert_eq!(scores(&repeated), scores(&plain));
     // A group of alternatives inside a question is read loosely too.
     let alternatives =
         asked("fatigue testing composite helicopter rotor blades (vibration OR NDT)");
