@@ -118,14 +118,25 @@ impl Weight for AnyOfWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )));
-        }
-        Ok(Explanation::new("any of", scorer.score()))
+        explain_by_scoring(self, reader, doc, "any of")
     }
+}
+
+/// An explanation of `doc`'s score under one of this crate's own weights: the score
+/// its scorer gives, labelled `what` (they have no parts worth listing).
+pub(crate) fn explain_by_scoring(
+    weight: &dyn Weight,
+    reader: &SegmentReader,
+    doc: DocId,
+    what: &'static str,
+) -> tantivy::Result<Explanation> {
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    if scorer.seek(doc) != doc {
+        return Err(tantivy::TantivyError::InvalidArgument(format!(
+            "document {doc} does not match ({what})"
+        )));
+    }
+    Ok(Explanation::new(what, scorer.score()))
 }
 
 struct Variant {

@@ -546,20 +546,21 @@ impl Compiler<'_> {
         seen: &mut Vec<String>,
     ) -> Result<(), SearchError> {
         for clause in clauses {
-            if let (false, [Unit::Group(inner)]) = (clause.negated, clause.alternatives.as_slice())
-            {
-                self.loose_clauses(inner, wanted, excluded, seen)?;
-                continue;
-            }
-            // A word said twice in a question is asked about once.
-            if let (false, [Unit::Word { text, .. }]) =
-                (clause.negated, clause.alternatives.as_slice())
-                && let Some(neutral) = self.analyzers.neutral_word(text)
-            {
-                if seen.contains(&neutral) {
+            match (clause.negated, clause.alternatives.as_slice()) {
+                (false, [Unit::Group(inner)]) => {
+                    self.loose_clauses(inner, wanted, excluded, seen)?;
                     continue;
                 }
-                seen.push(neutral);
+                // A word said twice in a question is asked about once.
+                (false, [Unit::Word { text, .. }]) => {
+                    if let Some(neutral) = self.analyzers.neutral_word(text) {
+                        if seen.contains(&neutral) {
+                            continue;
+                        }
+                        seen.push(neutral);
+                    }
+                }
+                _ => {}
             }
             if clause.negated {
                 let saved = std::mem::replace(&mut self.record, false);

@@ -141,20 +141,17 @@ impl TokenStream for PairStream<'_> {
     fn advance(&mut self) -> bool {
         while self.words.advance() {
             let word = self.words.token();
-            let neighbours = self
-                .previous
-                .as_ref()
-                .is_some_and(|(_, position)| word.position == position + 1);
-            if neighbours && let Some((first, position)) = &self.previous {
+            let Some((first, position)) = &mut self.previous else {
+                self.previous = Some((word.text.clone(), word.position));
+                continue;
+            };
+            let neighbours = word.position == *position + 1;
+            if neighbours {
                 write_pair(&mut self.pair.text, first, &word.text);
                 self.pair.position = *position;
             }
-            let previous = self
-                .previous
-                .get_or_insert_with(|| (String::new(), word.position));
-            previous.0.clear();
-            previous.0.push_str(&word.text);
-            previous.1 = word.position;
+            first.clone_from(&word.text);
+            *position = word.position;
             if neighbours {
                 return true;
             }

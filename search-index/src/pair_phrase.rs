@@ -10,6 +10,7 @@
 //! It deliberately knows nothing of which fields pair with which (the query compiler
 //! names both terms).
 
+use crate::any_of::explain_by_scoring;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -77,13 +78,7 @@ impl Weight for PairPhraseWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not hold the phrase"
-            )));
-        }
-        Ok(Explanation::new("phrase by its word pair", scorer.score()))
+        explain_by_scoring(self, reader, doc, "phrase by its word pair")
     }
 }
 

@@ -284,6 +284,14 @@ fn request(query: &str) -> SearchRequest {
     }
 }
 
+/// The same request asked by people (API, portal, chat) rather than a saved search.
+fn people_request(query: &str) -> SearchRequest {
+    SearchRequest {
+        for_people: true,
+        ..request(query)
+    }
+}
+
 fn ids(results: &SearchResults) -> Vec<&str> {
     results.hits.iter().map(|h| h.id.as_str()).collect()
 }
@@ -1344,13 +1352,7 @@ fn an_aside_in_parentheses_or_a_repeated_word_weighs_no_more_than_the_rest_of_a_
         "NDT for welds.",
     );
     index.apply(&[answer, aside], &[], 1).unwrap();
-    let asked = |query: &str| {
-        let request = SearchRequest {
-            for_people: true,
-            ..request(query)
-        };
-        index.search(&request).unwrap()
-    };
+    let asked = |query: &str| index.search(&people_request(query)).unwrap();
     // The question names what it wants in words, and in parentheses an abbreviation
     // only the other listing has: the listing that answers the question comes first,
     // as it does without the parentheses.
@@ -1389,10 +1391,9 @@ fn a_word_joined_by_punctuation_in_a_question_counts_its_words_too() {
         ));
     }
     index.apply(&listings, &[], 1).unwrap();
-    let request = SearchRequest {
-        for_people: true,
-        ..request("proteins induce degradation of free histones via Rad53-dependent mechanisms")
-    };
+    let request = people_request(
+        "proteins induce degradation of free histones via Rad53-dependent mechanisms",
+    );
     // The listing never says "Rad53-dependent", but it is the one about Rad53: the
     // compound's words count on their own, the phrase adds on top where it is found.
     let results = index.search(&request).unwrap();
@@ -1427,10 +1428,7 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
     // Five content words, not all in any listing: people get the one that answers
     // most of it; a saved search of the same words matches only with every word.
     let question = "fatigue testing composite helicopter blades vibration";
-    let asked = SearchRequest {
-        for_people: true,
-        ..request(question)
-    };
+    let asked = people_request(question);
     assert_eq!(ids(&index.search(&asked).unwrap()), vec!["fatigue"]);
     assert!(search_ids(&index, question).is_empty());
     // Five words naming three things ("fatigue testing" and "carbon fibre" are
@@ -1443,10 +1441,7 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
         "Spin pits.",
     );
     index.apply(&[rotor], &[], 2).unwrap();
-    let by_people = |query: &str| SearchRequest {
-        for_people: true,
-        ..request(query)
-    };
+    let by_people = people_request;
     let named = index
         .search(&by_people("fatigue testing carbon fibre rigs"))
         .unwrap();
@@ -1469,10 +1464,7 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
     let loosened = index.search(&people).unwrap();
     assert_eq!(ids(&loosened), vec!["bread"]);
     // A single word that nothing has stays empty even for people.
-    let nothing = SearchRequest {
-        for_people: true,
-        ..request("unobtainium")
-    };
+    let nothing = people_request("unobtainium");
     assert!(index.search(&nothing).unwrap().hits.is_empty());
 }
 
@@ -1486,9 +1478,8 @@ fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_p
     listings.push(listing("lasers", "en", "Laserscanning service", "Surveys."));
     index.apply(&listings, &[], 1).unwrap();
     let people = |query: &str| SearchRequest {
-        for_people: true,
         limit: 50,
-        ..request(query)
+        ..people_request(query)
     };
 
     // Enough listings have "laser" itself: its typo "layer" and its completion
