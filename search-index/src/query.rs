@@ -11,7 +11,8 @@
 //! Precedence: `OR` binds tighter than the implicit AND between clauses, so
 //! `laser OR plasma cutting` is `(laser OR plasma) AND cutting`. `OR` is an operator only
 //! in capitals; "or" is a word. `-` excludes the unit right after it and cannot be an
-//! operand of `OR`. A word containing punctuation ("carbon-fibre") is a phrase of its
+//! operand of `OR`; a `-` straight after a parenthesis or a quote, or between spaces
+//! after a word, is punctuation, as are parentheses holding only punctuation. A word containing punctuation ("carbon-fibre") is a phrase of its
 //! parts. Bounds: 1,024 bytes, 32 words, 4 levels of parentheses; tab and newline count
 //! as spaces, other control characters are refused.
 //!
@@ -126,7 +127,14 @@ fn lex(text: &str) -> Result<Vec<Lexeme>, SearchError> {
             }
             '-' => {
                 chars.next();
+                // "(H2A)-histone": a dash straight after a parenthesis or a quote joins,
+                // as it does inside a word; an exclusion starts after a space.
+                let joins = text
+                    .get(..start)
+                    .and_then(|before| before.chars().next_back())
+                    .is_some_and(|before| !is_space(before));
                 match chars.peek() {
+                    _ if joins => {}
                     None => return Err(invalid("'-' must be followed by what to exclude")),
                     // "IL-6 - a marker": a dash between words, set off by spaces, is
                     // punctuation, as people write it; only a leading one is a mistake.
@@ -267,11 +275,19 @@ impl Parser {
                         "parentheses are nested more than {MAX_NESTING} deep"
                     )));
                 }
+                let opened_at = self.pos;
                 let inner = self.sequence(depth + 1)?;
-                if inner.is_empty() {
-                    return Err(invalid("empty parentheses"));
+                if !inner.is_empty() {
+                    return Ok(Some(Unit::Group(inner)));
                 }
-                Ok(Some(Unit::Group(inner)))
+                // "alpha (+)-thalassemia": parentheses around punctuation are
+                // punctuation, like a word with nothing searchable in it; only "()" is a
+                // mistake.
+                if self.pos - opened_at > 1 {
+                    Ok(None)
+                } else {
+                    Err(invalid("empty parentheses"))
+                }
             }
             Some(Lexeme::Close) => Err(invalid("')' without a matching '('")),
             Some(Lexeme::Or) => Err(invalid("OR needs a word or phrase on both sides")),
@@ -436,6 +452,35 @@ mod tests {
         assert!(parse("- vitamin").is_err());
         assert!(parse("vitamin -").is_err());
         assert!(parse("vitamin -bone").unwrap().clauses[1].negated);
+    }
+
+    #[test]
+    fn parentheses_around_punctuation_are_punctuation() {
+        let parsed = parse("alpha (+)- thalassemia").unwrap();
+        let words: Vec<&Unit> = parsed
+            .clauses
+            .iter()
+            .flat_map(|c| &c.alternatives)
+            .collect();
+        assert_eq!(
+            words,
+            [
+                &Unit::Word {
+                    text: "alpha".into(),
+                    prefix: false
+                },
+                &Unit::Word {
+                    text: "thalassemia".into(),
+                    prefix: true
+                }
+            ]
+        );
+        assert!(parse("( - )").is_err());
+        let joined = parse("(H2A)-histone dimer").unwrap();
+        assert!(joined.clauses.iter().all(|clause| !clause.negated));
+        assert_eq!(joined.clauses.len(), 3);
+        assert!(parse("(H2A) -histone").unwrap().clauses[1].negated);
+        assert!(parse("laser ( )").is_err());
     }
 
     #[test]
