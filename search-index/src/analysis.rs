@@ -89,9 +89,10 @@ pub(crate) struct Analyzers {
 /// splitting works on one token alone, so analysing text word by word through this
 /// memo gives exactly the analyzers' tokens, positions and offsets, while stemming and
 /// folding each distinct word once: the hits of one search repeat their words a lot.
-/// Search explains its hits through a fresh copy; the shared template stays empty.
+/// The shared template stays empty; search keeps memos between searches (see
+/// [`Analyzers::take_forms`]), since listings keep using the same words.
 #[derive(Clone, Default)]
-struct WordForms {
+pub(crate) struct WordForms {
     neutral: HashMap<String, String>,
     stems: [HashMap<String, Option<String>>; LANGUAGES.len()],
 }
@@ -126,6 +127,16 @@ impl Analyzers {
                 .build(),
             forms: WordForms::default(),
         }
+    }
+
+    /// This copy's memo of word forms, leaving it an empty one.
+    pub(crate) fn take_forms(&mut self) -> WordForms {
+        std::mem::take(&mut self.forms)
+    }
+
+    /// Analyses through `forms`, a memo an earlier copy filled.
+    pub(crate) fn use_forms(&mut self, forms: WordForms) {
+        self.forms = forms;
     }
 
     /// The neutral tokens of `text`, and its tokens in `language` (none without

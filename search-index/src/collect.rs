@@ -421,16 +421,23 @@ impl SegmentCollector for ListingSegmentCollector {
     }
 
     fn harvest(self) -> Self::Fruit {
-        let mut hits = Vec::with_capacity(self.heap.len());
-        let mut id = String::new();
-        for candidate in self.heap.into_vec() {
-            id.clear();
-            if let Some(column) = &self.columns.id {
-                column.ord_to_str(candidate.ord, &mut id)?;
-            }
+        // Ids resolved in ordinal order walk the dictionary once, where resolving each
+        // on its own seeks a block per hit.
+        let mut candidates = self.heap.into_vec();
+        candidates.sort_unstable_by_key(|candidate| candidate.ord);
+        let mut ids: Vec<String> = Vec::with_capacity(candidates.len());
+        if let Some(column) = &self.columns.id {
+            let ords: Vec<u64> = candidates.iter().map(|c| c.ord).collect();
+            column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                ids.push(String::from_utf8_lossy(bytes).into_owned());
+            })?;
+        }
+        let mut ids = ids.into_iter();
+        let mut hits = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
             hits.push(Found {
                 address: DocAddress::new(self.segment, candidate.doc),
-                id: id.clone(),
+                id: ids.next().unwrap_or_default(),
                 score: candidate.score,
                 distance_km: candidate.distance,
                 key: candidate.key,

@@ -333,6 +333,27 @@ fn hit<'a>(results: &'a SearchResults, id: &str) -> &'a Hit {
 }
 
 #[test]
+fn word_forms_kept_from_earlier_searches_change_no_answer() {
+    let questions = [
+        "laser cutting",
+        "fibre laser for carbon-fibre parts",
+        "stampa 3D",
+        "clean room bench",
+    ];
+    let fresh: Vec<SearchResults> = questions
+        .iter()
+        .map(|q| index().search(&people_request(q)).unwrap())
+        .collect();
+    let shared = index();
+    for _ in 0..2 {
+        for (question, alone) in questions.iter().zip(&fresh) {
+            assert!(!alone.hits.is_empty(), "{question} finds nothing");
+            assert_eq!(&shared.search(&people_request(question)).unwrap(), alone);
+        }
+    }
+}
+
+#[test]
 fn search_index_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<SearchIndex>();
