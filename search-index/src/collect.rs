@@ -91,7 +91,10 @@ pub(crate) struct Plan {
 #[derive(Debug, Clone)]
 pub(crate) struct Found {
     pub(crate) address: DocAddress,
+    /// Resolved once the hit is known to be kept (see `merge_fruits`).
     pub(crate) id: String,
+    /// The id's ordinal in its segment's id column: ordinals follow the ids' order.
+    id_ord: u64,
     pub(crate) score: Score,
     pub(crate) distance_km: Option<f64>,
     key: f64,
@@ -216,6 +219,8 @@ impl FacetCounts {
 }
 
 pub(crate) struct SegmentFruit {
+    segment: SegmentOrdinal,
+    ids: Option<StrColumn>,
     total: u64,
     hits: Vec<Found>,
     facets: Vec<(&'static str, HashMap<String, u64>)>,
@@ -281,8 +286,12 @@ impl Collector for ListingCollector {
         fruits: Vec<tantivy::Result<SegmentFruit>>,
     ) -> tantivy::Result<Collected> {
         let mut collected = Collected::default();
+        let mut id_columns: HashMap<SegmentOrdinal, StrColumn> = HashMap::new();
         for fruit in fruits {
             let fruit = fruit?;
+            if let Some(ids) = fruit.ids {
+                id_columns.insert(fruit.segment, ids);
+            }
             collected.total += fruit.total;
             collected.hits.extend(fruit.hits);
             for (name, counts) in fruit.facets {
@@ -292,12 +301,52 @@ impl Collector for ListingCollector {
                 }
             }
         }
-        collected
-            .hits
-            .sort_by(|a, b| a.key.total_cmp(&b.key).then_with(|| a.id.cmp(&b.id)));
-        collected.hits.truncate(self.plan.keep);
+        // Best first, ties by id. Ids are read only for the hits that can be kept: the
+        // best `keep` and any tied with the last of them.
+        let hits = &mut collected.hits;
+        hits.sort_by(|a, b| a.key.total_cmp(&b.key));
+        if let Some(last_kept) = self.plan.keep.checked_sub(1).and_then(|i| hits.get(i)) {
+            let last_key = last_kept.key;
+            let candidates =
+                hits.partition_point(|hit| hit.key.total_cmp(&last_key) != Ordering::Greater);
+            hits.truncate(candidates);
+        }
+        resolve_ids(hits, &id_columns)?;
+        hits.sort_by(|a, b| a.key.total_cmp(&b.key).then_with(|| a.id.cmp(&b.id)));
+        hits.truncate(self.plan.keep);
         Ok(collected)
     }
+}
+
+/// Fills in the hits' ids, segment by segment in ordinal order: that walks each id
+/// dictionary once, where resolving each id on its own seeks a block per hit.
+fn resolve_ids(
+    hits: &mut [Found],
+    id_columns: &HashMap<SegmentOrdinal, StrColumn>,
+) -> tantivy::Result<()> {
+    let mut order: Vec<usize> = (0..hits.len()).collect();
+    order.sort_unstable_by_key(|&i| hits.get(i).map(|hit| (hit.address.segment_ord, hit.id_ord)));
+    for (segment, column) in id_columns {
+        let in_segment: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                hits.get(i)
+                    .is_some_and(|hit| hit.address.segment_ord == *segment)
+            })
+            .collect();
+        let ords: Vec<u64> = in_segment
+            .iter()
+            .filter_map(|&i| hits.get(i).map(|hit| hit.id_ord))
+            .collect();
+        let mut targets = in_segment.into_iter();
+        column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+            if let Some(hit) = targets.next().and_then(|i| hits.get_mut(i)) {
+                hit.id = String::from_utf8_lossy(bytes).into_owned();
+            }
+        })?;
+    }
+    Ok(())
 }
 
 fn first<T: PartialOrd + Copy + Send + Sync + std::fmt::Debug + 'static>(
@@ -421,23 +470,12 @@ impl SegmentCollector for ListingSegmentCollector {
     }
 
     fn harvest(self) -> Self::Fruit {
-        // Ids resolved in ordinal order walk the dictionary once, where resolving each
-        // on its own seeks a block per hit.
-        let mut candidates = self.heap.into_vec();
-        candidates.sort_unstable_by_key(|candidate| candidate.ord);
-        let mut ids: Vec<String> = Vec::with_capacity(candidates.len());
-        if let Some(column) = &self.columns.id {
-            let ords: Vec<u64> = candidates.iter().map(|c| c.ord).collect();
-            column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
-                ids.push(String::from_utf8_lossy(bytes).into_owned());
-            })?;
-        }
-        let mut ids = ids.into_iter();
-        let mut hits = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
+        let mut hits = Vec::with_capacity(self.heap.len());
+        for candidate in self.heap.into_vec() {
             hits.push(Found {
                 address: DocAddress::new(self.segment, candidate.doc),
-                id: ids.next().unwrap_or_default(),
+                id: String::new(),
+                id_ord: candidate.ord,
                 score: candidate.score,
                 distance_km: candidate.distance,
                 key: candidate.key,
@@ -461,6 +499,8 @@ impl SegmentCollector for ListingSegmentCollector {
             facets.push((*name, by_value));
         }
         Ok(SegmentFruit {
+            segment: self.segment,
+            ids: self.columns.id,
             total: self.total,
             hits,
             facets,

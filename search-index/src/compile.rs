@@ -64,6 +64,7 @@ use crate::pair_phrase::PairPhraseQuery;
 use crate::query::{Clause, ParsedQuery, Unit};
 use crate::schema::Fields;
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     TermQuery,
@@ -92,6 +93,43 @@ const MAX_PREFIX_TERMS: usize = 16;
 const MIN_PREFIX_CHARS: usize = 2;
 /// Dictionary entries read per field and segment when expanding a typo or prefix.
 const MAX_SCANNED_TERMS: usize = 4096;
+
+/// The probe kind of a completion (typo probes are told apart by their edit distance).
+const PREFIX_PROBE: u8 = u8::MAX;
+
+/// Expansions remembered before the memo starts afresh.
+const REMEMBERED_EXPANSIONS: usize = 20_000;
+
+/// A word and its probe kind (see [`Compiler::expand`]).
+type ExpansionKey = (String, u8);
+
+/// Typo and completion candidates already read from the term dictionaries, for the
+/// index generation they were read from. Reading them walks every segment's dictionary
+/// with an automaton, a tenth of a typical search; popular words come back often, and
+/// any commit makes a new generation, which empties the memo.
+#[derive(Default)]
+pub(crate) struct Expansions {
+    memo: Mutex<(u64, HashMap<ExpansionKey, Vec<String>>)>,
+}
+
+impl Expansions {
+    fn get(&self, generation: u64, key: &ExpansionKey) -> Option<Vec<String>> {
+        let memo = self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        if memo.0 != generation {
+            return None;
+        }
+        memo.1.get(key).cloned()
+    }
+
+    fn keep(&self, generation: u64, key: ExpansionKey, candidates: Vec<String>) {
+        let mut memo = self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        if memo.0 != generation || memo.1.len() >= REMEMBERED_EXPANSIONS {
+            memo.0 = generation;
+            memo.1.clear();
+        }
+        memo.1.insert(key, candidates);
+    }
+}
 
 /// A run of query clauses compiled together: how many, and the query.
 type Run = (usize, Box<dyn Query>);
@@ -157,6 +195,7 @@ pub(crate) fn compile(
     analyzers: &Analyzers,
     glossary: &Glossary,
     searcher: &Searcher,
+    expansions: &Expansions,
     reading: Reading,
 ) -> Result<CompiledQuery, SearchError> {
     let loosen = reading.loosen;
@@ -179,6 +218,7 @@ pub(crate) fn compile(
         analyzers: analyzers.clone(),
         glossary,
         searcher,
+        expansions,
         matchers: Vec::new(),
         record: true,
     };
@@ -277,6 +317,7 @@ struct Compiler<'a> {
     analyzers: Analyzers,
     glossary: &'a Glossary,
     searcher: &'a Searcher,
+    expansions: &'a Expansions,
     matchers: Vec<Matcher>,
     /// False while compiling exclusions: they explain nothing.
     record: bool,
@@ -746,7 +787,7 @@ impl Compiler<'_> {
                     budget,
                     true,
                 );
-                for candidate in self.expand(&probe, &neutral, MAX_TYPO_TERMS)? {
+                for candidate in self.expand(&probe, &neutral, budget, MAX_TYPO_TERMS)? {
                     variants.add(
                         MatchKind::Typo,
                         self.neutral_queries(std::slice::from_ref(&candidate), TYPO),
@@ -760,7 +801,7 @@ impl Compiler<'_> {
                     0,
                     true,
                 );
-                for candidate in self.expand(&probe, &neutral, MAX_PREFIX_TERMS)? {
+                for candidate in self.expand(&probe, &neutral, PREFIX_PROBE, MAX_PREFIX_TERMS)? {
                     variants.add(
                         MatchKind::Prefix,
                         self.neutral_queries(std::slice::from_ref(&candidate), PREFIX),
@@ -799,8 +840,26 @@ impl Compiler<'_> {
     }
 
     /// The listings' words accepted by the probe's automaton, most frequent first,
-    /// without `exclude` (the word itself, matched exactly elsewhere).
+    /// without `exclude` (the word itself, matched exactly elsewhere). `probe_kind`
+    /// tells probes of the same word apart: the edit distance, or [`PREFIX_PROBE`].
     fn expand(
+        &self,
+        probe: &FuzzyTermQuery,
+        exclude: &str,
+        probe_kind: u8,
+        max: usize,
+    ) -> Result<Vec<String>, SearchError> {
+        let generation = self.searcher.generation().generation_id();
+        let key = (exclude.to_owned(), probe_kind);
+        if let Some(known) = self.expansions.get(generation, &key) {
+            return Ok(known);
+        }
+        let found = self.expand_afresh(probe, exclude, max)?;
+        self.expansions.keep(generation, key, found.clone());
+        Ok(found)
+    }
+
+    fn expand_afresh(
         &self,
         probe: &FuzzyTermQuery,
         exclude: &str,

@@ -111,6 +111,8 @@ pub struct SearchIndex {
     /// Memos of word forms kept between searches, at most [`KEPT_WORD_MEMOS`]: a hit's
     /// words are then mostly folded and stemmed already when it is explained.
     word_forms: Mutex<Vec<WordForms>>,
+    /// Typo and completion candidates read for the current index generation.
+    expansions: compile::Expansions,
     /// The payload of the last commit, mirrored to avoid reading `meta.json` per call.
     checkpoint: Mutex<Option<i64>>,
 }
@@ -253,6 +255,7 @@ impl SearchIndex {
             fields,
             analyzers: Analyzers::new(),
             word_forms: Mutex::new(Vec::new()),
+            expansions: compile::Expansions::default(),
             checkpoint: Mutex::new(checkpoint),
         };
         Ok((search_index, checkpoint))
@@ -544,6 +547,7 @@ impl SearchIndex {
                 &self.analyzers,
                 Glossary::shipped(),
                 &searcher,
+                &self.expansions,
                 compile::Reading {
                     long_questions_loose: request.for_people,
                     loosen,

@@ -354,6 +354,26 @@ fn word_forms_kept_from_earlier_searches_change_no_answer() {
 }
 
 #[test]
+fn typo_candidates_follow_the_index_as_it_changes() {
+    let index = index();
+    let typed = people_request("zirconya");
+    assert!(index.search(&typed).unwrap().hits.is_empty());
+    let ceramics = listing(
+        "ceramics",
+        "en",
+        "Zirconia ceramics lab",
+        "Sintering and testing of technical ceramics.",
+    );
+    index.apply(&[ceramics], &[], 2).unwrap();
+    let found = index.search(&typed).unwrap();
+    assert_eq!(ids(&found), vec!["ceramics"]);
+    assert_eq!(
+        kind_of(hit(&found, "ceramics"), "zirconya"),
+        Some(MatchKind::Typo)
+    );
+}
+
+#[test]
 fn search_index_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<SearchIndex>();
@@ -908,6 +928,32 @@ fn distance_ties_are_broken_by_id() {
         ids(&index.search(&r).unwrap()),
         vec!["desk", "office", "sem"]
     );
+}
+
+#[test]
+fn ties_are_broken_by_id_across_segments_and_pages() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    // One commit per listing: each lands in a segment of its own, in this order.
+    for (checkpoint, id) in (1..).zip(["m", "c", "x", "a", "k"]) {
+        let mut desk = listing(id, "en", "Hot desk", "A desk in the incubator.");
+        desk.location = Some(BOLOGNA);
+        index.apply(&[desk], &[], checkpoint).unwrap();
+    }
+    assert!(index.segment_count() > 1);
+    let page = |offset: usize, limit: usize| {
+        let mut r = request("desk");
+        r.near = Some((BOLOGNA, 10.0));
+        r.sort = SortOrder::Distance;
+        r.offset = offset;
+        r.limit = limit;
+        let results = index.search(&r).unwrap();
+        assert_eq!(results.total, 5);
+        ids(&results).iter().map(|id| id.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(page(0, 5), ["a", "c", "k", "m", "x"]);
+    assert_eq!(page(0, 2), ["a", "c"]);
+    assert_eq!(page(2, 2), ["k", "m"]);
+    assert_eq!(page(4, 2), ["x"]);
 }
 
 #[test]
@@ -1531,6 +1577,7 @@ fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_p
             &index.analyzers,
             Glossary::shipped(),
             &searcher,
+            &compile::Expansions::default(),
             compile::Reading {
                 long_questions_loose: true,
                 loosen: false,
