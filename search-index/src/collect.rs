@@ -91,8 +91,9 @@ pub(crate) struct Plan {
 #[derive(Debug, Clone)]
 pub(crate) struct Found {
     pub(crate) address: DocAddress,
-    /// Resolved once the hit is known to be kept (see `merge_fruits`).
-    pub(crate) id: String,
+    /// Read only where a tie between segments needs it (see `merge_fruits`): the
+    /// caller reads the rest from the stored document, or with [`resolve_ids`].
+    pub(crate) id: Option<String>,
     /// The id's ordinal in its segment's id column: ordinals follow the ids' order.
     id_ord: u64,
     pub(crate) score: Score,
@@ -107,6 +108,8 @@ pub(crate) struct Collected {
     pub(crate) hits: Vec<Found>,
     /// Facet name → display value → count.
     pub(crate) facets: HashMap<&'static str, HashMap<String, u64>>,
+    /// Each segment's id column, to read the ids of hits that have none.
+    pub(crate) id_columns: HashMap<SegmentOrdinal, StrColumn>,
 }
 
 pub(crate) struct ListingCollector {
@@ -286,7 +289,7 @@ impl Collector for ListingCollector {
         fruits: Vec<tantivy::Result<SegmentFruit>>,
     ) -> tantivy::Result<Collected> {
         let mut collected = Collected::default();
-        let mut id_columns: HashMap<SegmentOrdinal, StrColumn> = HashMap::new();
+        let mut id_columns = HashMap::new();
         for fruit in fruits {
             let fruit = fruit?;
             if let Some(ids) = fruit.ids {
@@ -301,26 +304,49 @@ impl Collector for ListingCollector {
                 }
             }
         }
-        // Best first, ties by id. Ids are read only for the hits that can be kept: the
-        // best `keep` and any tied with the last of them.
+        // Best first, ties by id. Within a segment the id column's ordinals follow the
+        // ids, so ids are read only for ties between segments (rare when ranking by
+        // score): reading an id decodes a dictionary block.
         let hits = &mut collected.hits;
-        hits.sort_by(|a, b| a.key.total_cmp(&b.key));
-        if let Some(last_kept) = self.plan.keep.checked_sub(1).and_then(|i| hits.get(i)) {
-            let last_key = last_kept.key;
-            let candidates =
-                hits.partition_point(|hit| hit.key.total_cmp(&last_key) != Ordering::Greater);
-            hits.truncate(candidates);
+        hits.sort_by(|a, b| {
+            a.key
+                .total_cmp(&b.key)
+                .then(a.address.segment_ord.cmp(&b.address.segment_ord))
+                .then(a.id_ord.cmp(&b.id_ord))
+        });
+        let keep = self.plan.keep.min(hits.len());
+        let mut start = 0;
+        while start < keep {
+            let Some(key) = hits.get(start).map(|hit| hit.key) else {
+                break;
+            };
+            let tied = hits
+                .iter()
+                .skip(start)
+                .take_while(|hit| hit.key.total_cmp(&key) == Ordering::Equal)
+                .count()
+                .max(1);
+            if let Some(run) = hits.get_mut(start..start + tied) {
+                let first_segment = run.first().map(|hit| hit.address.segment_ord);
+                if run
+                    .iter()
+                    .any(|hit| Some(hit.address.segment_ord) != first_segment)
+                {
+                    resolve_ids(run, &id_columns)?;
+                    run.sort_by(|a, b| a.id.cmp(&b.id));
+                }
+            }
+            start += tied;
         }
-        resolve_ids(hits, &id_columns)?;
-        hits.sort_by(|a, b| a.key.total_cmp(&b.key).then_with(|| a.id.cmp(&b.id)));
-        hits.truncate(self.plan.keep);
+        hits.truncate(keep);
+        collected.id_columns = id_columns;
         Ok(collected)
     }
 }
 
 /// Fills in the hits' ids, segment by segment in ordinal order: that walks each id
 /// dictionary once, where resolving each id on its own seeks a block per hit.
-fn resolve_ids(
+pub(crate) fn resolve_ids(
     hits: &mut [Found],
     id_columns: &HashMap<SegmentOrdinal, StrColumn>,
 ) -> tantivy::Result<()> {
@@ -342,7 +368,7 @@ fn resolve_ids(
         let mut targets = in_segment.into_iter();
         column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
             if let Some(hit) = targets.next().and_then(|i| hits.get_mut(i)) {
-                hit.id = String::from_utf8_lossy(bytes).into_owned();
+                hit.id = Some(String::from_utf8_lossy(bytes).into_owned());
             }
         })?;
     }
@@ -474,7 +500,7 @@ impl SegmentCollector for ListingSegmentCollector {
         for candidate in self.heap.into_vec() {
             hits.push(Found {
                 address: DocAddress::new(self.segment, candidate.doc),
-                id: String::new(),
+                id: None,
                 id_ord: candidate.ord,
                 score: candidate.score,
                 distance_km: candidate.distance,

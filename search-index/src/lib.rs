@@ -723,8 +723,12 @@ impl SearchIndex {
                 ];
                 explain::explain(&matchers, language, &texts, &mut analyzers)
             };
+            let id = found
+                .id
+                .or_else(|| text_of(&doc, f.id).map(str::to_owned))
+                .unwrap_or_default();
             hits.push(Hit {
-                id: found.id,
+                id,
                 score: found.score,
                 distance_km: found.distance_km,
                 snippets,
@@ -842,11 +846,12 @@ impl SearchIndex {
         let collected = searcher
             .search(&query, &ListingCollector { plan })
             .map_err(search_error)?;
-        Ok(collected
-            .hits
+        let mut found = collected.hits;
+        collect::resolve_ids(&mut found, &collected.id_columns).map_err(search_error)?;
+        Ok(found
             .into_iter()
             .map(|found| Hit {
-                id: found.id,
+                id: found.id.unwrap_or_default(),
                 score: found.score,
                 distance_km: None,
                 snippets: Vec::new(),

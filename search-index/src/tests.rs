@@ -948,7 +948,10 @@ fn ties_are_broken_by_id_across_segments_and_pages() {
         r.limit = limit;
         let results = index.search(&r).unwrap();
         assert_eq!(results.total, 5);
-        ids(&results).iter().map(|id| id.to_string()).collect::<Vec<_>>()
+        ids(&results)
+            .iter()
+            .map(|id| id.to_string())
+            .collect::<Vec<_>>()
     };
     assert_eq!(page(0, 5), ["a", "c", "k", "m", "x"]);
     assert_eq!(page(0, 2), ["a", "c"]);
