@@ -324,7 +324,7 @@ struct Compiler<'a> {
 }
 
 /// Matches when any of `queries` does; scores their sum.
-pub(crate) fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     match queries.len() {
         0 => Box::new(EmptyQuery),
         1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
