@@ -350,28 +350,21 @@ pub(crate) fn resolve_ids(
     hits: &mut [Found],
     id_columns: &HashMap<SegmentOrdinal, StrColumn>,
 ) -> tantivy::Result<()> {
-    let place = |i: usize| hits.get(i).map(|hit| (hit.address.segment_ord, hit.id_ord));
-    let mut order: Vec<usize> = (0..hits.len()).collect();
-    order.sort_unstable_by_key(|&i| place(i));
-    let by_segment: Vec<Vec<(usize, u64)>> = order
-        .chunk_by(|&a, &b| place(a).map(|p| p.0) == place(b).map(|p| p.0))
-        .map(|group| {
-            group
-                .iter()
-                .filter_map(|&i| place(i).map(|(_, ord)| (i, ord)))
-                .collect()
-        })
+    let mut order: Vec<(SegmentOrdinal, u64, usize)> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, hit)| (hit.address.segment_ord, hit.id_ord, i))
         .collect();
-    for group in by_segment {
+    order.sort_unstable();
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
         let Some(column) = group
             .first()
-            .and_then(|&(i, _)| hits.get(i))
-            .and_then(|hit| id_columns.get(&hit.address.segment_ord))
+            .and_then(|(segment, _, _)| id_columns.get(segment))
         else {
             continue;
         };
-        let ords: Vec<u64> = group.iter().map(|&(_, ord)| ord).collect();
-        let mut targets = group.iter().map(|&(i, _)| i);
+        let ords: Vec<u64> = group.iter().map(|&(_, ord, _)| ord).collect();
+        let mut targets = group.iter().map(|&(_, _, i)| i);
         column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
             if let Some(hit) = targets.next().and_then(|i| hits.get_mut(i)) {
                 hit.id = Some(String::from_utf8_lossy(bytes).into_owned());

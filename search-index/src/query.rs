@@ -12,8 +12,8 @@
 //! `laser OR plasma cutting` is `(laser OR plasma) AND cutting`. `OR` is an operator only
 //! in capitals; "or" is a word. `-` excludes the unit right after it and cannot be an
 //! operand of `OR`; a `-` straight after a parenthesis or a quote, or between spaces
-//! after a word, is punctuation, as are parentheses holding only punctuation. A word containing punctuation ("carbon-fibre") is a phrase of its
-//! parts. Bounds: 1,024 bytes, 32 words, 4 levels of parentheses; tab and newline count
+//! after a word, is punctuation, as are parentheses holding only punctuation. A word
+//! containing punctuation ("carbon-fibre") is a phrase of its parts. Bounds: 1,024 bytes, 32 words, 4 levels of parentheses; tab and newline count
 //! as spaces, other control characters are refused.
 //!
 //! This module deliberately knows nothing of fields, analyzers or scoring: it only turns
