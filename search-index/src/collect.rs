@@ -12,9 +12,10 @@ use crate::model::GeoPoint;
 use crate::schema::{FACETS, col};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 /// Mean Earth radius (IUGG), km.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -114,9 +115,50 @@ pub(crate) struct Collected {
 
 pub(crate) struct ListingCollector {
     pub(crate) plan: Plan,
+    /// The searcher's columns, by segment ordinal (see [`ColumnCache`]).
+    pub(crate) columns: Arc<Vec<Columns>>,
 }
 
-struct Columns {
+/// Every segment's fast-field columns, opened once per index generation. Opening them
+/// reads each column's header and block table: about 8% of a search at 1M listings
+/// when every search opened its own. Segments never change, so columns opened for one
+/// searcher stay right for as long as the generation lasts.
+#[derive(Default)]
+pub(crate) struct ColumnCache {
+    opened: Mutex<Option<(u64, Arc<Vec<Columns>>)>>,
+}
+
+impl ColumnCache {
+    /// The columns of every segment `searcher` reads, by segment ordinal.
+    pub(crate) fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<Arc<Vec<Columns>>> {
+        let generation = searcher.generation().generation_id();
+        {
+            let opened = self.opened.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((known, columns)) = opened.as_ref()
+                && *known == generation
+            {
+                return Ok(Arc::clone(columns));
+            }
+        }
+        // Opened without holding the lock: a search of an older generation still
+        // running may ask meanwhile and must not wait for this.
+        let columns = Arc::new(
+            searcher
+                .segment_readers()
+                .iter()
+                .map(Columns::open)
+                .collect::<tantivy::Result<Vec<_>>>()?,
+        );
+        let mut opened = self.opened.lock().unwrap_or_else(PoisonError::into_inner);
+        if opened.as_ref().is_none_or(|(known, _)| *known < generation) {
+            *opened = Some((generation, Arc::clone(&columns)));
+        }
+        Ok(columns)
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Columns {
     id: Option<StrColumn>,
     expires: Option<Column<i64>>,
     price: Option<Column<i64>>,
@@ -129,6 +171,29 @@ struct Columns {
     lon: Option<Column<f64>>,
     published: Option<Column<i64>>,
     facets: Vec<(&'static str, Option<StrColumn>)>,
+}
+
+impl Columns {
+    fn open(reader: &SegmentReader) -> tantivy::Result<Columns> {
+        let fast = reader.fast_fields();
+        Ok(Columns {
+            id: fast.str(col::ID)?,
+            expires: fast.column_opt(col::EXPIRES_AT)?,
+            price: fast.column_opt(col::PRICE)?,
+            capacity: fast.column_opt(col::CAPACITY)?,
+            available_from: fast.column_opt(col::AVAILABLE_FROM)?,
+            available_until: fast.column_opt(col::AVAILABLE_UNTIL)?,
+            trl_min: fast.column_opt(col::TRL_MIN)?,
+            trl_max: fast.column_opt(col::TRL_MAX)?,
+            lat: fast.column_opt(col::LAT)?,
+            lon: fast.column_opt(col::LON)?,
+            published: fast.column_opt(col::PUBLISHED_AT)?,
+            facets: FACETS
+                .iter()
+                .map(|(name, column)| Ok((*name, fast.str(column)?)))
+                .collect::<tantivy::Result<_>>()?,
+        })
+    }
 }
 
 /// A kept hit inside a segment; ordered so that the worst is the heap's top.
@@ -171,7 +236,14 @@ pub(crate) struct ListingSegmentCollector {
     total: u64,
     heap: BinaryHeap<Candidate>,
     facet_counts: Vec<FacetCounts>,
+    /// Matches whose facet values are not counted yet (see [`FACET_BATCH`]).
+    facet_docs: Vec<DocId>,
 }
+
+/// Matches whose facets are counted together: reading a batch of documents' values
+/// from a column is one call into the column where one document at a time is a call
+/// each, per facet (nine per match, a sixth of a search at 1M listings).
+pub(crate) const FACET_BATCH: usize = 512;
 
 /// Counts per term ordinal of one facet column in one segment. Dense when the column
 /// has few distinct values (the usual case), sparse otherwise to bound memory.
@@ -238,28 +310,15 @@ impl Collector for ListingCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let fast = reader.fast_fields();
-        let columns = Columns {
-            id: fast.str(col::ID)?,
-            expires: fast.column_opt(col::EXPIRES_AT)?,
-            price: fast.column_opt(col::PRICE)?,
-            capacity: fast.column_opt(col::CAPACITY)?,
-            available_from: fast.column_opt(col::AVAILABLE_FROM)?,
-            available_until: fast.column_opt(col::AVAILABLE_UNTIL)?,
-            trl_min: fast.column_opt(col::TRL_MIN)?,
-            trl_max: fast.column_opt(col::TRL_MAX)?,
-            lat: fast.column_opt(col::LAT)?,
-            lon: fast.column_opt(col::LON)?,
-            published: fast.column_opt(col::PUBLISHED_AT)?,
-            facets: if self.plan.facets {
-                FACETS
-                    .iter()
-                    .map(|(name, column)| Ok((*name, fast.str(column)?)))
-                    .collect::<tantivy::Result<_>>()?
-            } else {
-                Vec::new()
-            },
+        // The searcher the columns were opened for is the one searching: a segment
+        // missing from them cannot happen, but opening its columns is always right.
+        let mut columns = match self.columns.get(segment as usize) {
+            Some(columns) => columns.clone(),
+            None => Columns::open(reader)?,
         };
+        if !self.plan.facets {
+            columns.facets.clear();
+        }
         let facet_counts = columns
             .facets
             .iter()
@@ -277,6 +336,7 @@ impl Collector for ListingCollector {
             total: 0,
             heap: BinaryHeap::new(),
             facet_counts,
+            facet_docs: Vec::new(),
         })
     }
 
@@ -445,6 +505,34 @@ impl ListingSegmentCollector {
     }
 }
 
+impl ListingSegmentCollector {
+    /// Counts the facet values of the matches waiting in `facet_docs`, column by column.
+    fn count_facets(&mut self) {
+        if self.facet_docs.is_empty() {
+            return;
+        }
+        let mut docs = Vec::with_capacity(self.facet_docs.len());
+        let mut rows = Vec::with_capacity(self.facet_docs.len());
+        let mut ords = Vec::new();
+        for ((_, column), counts) in self.columns.facets.iter().zip(self.facet_counts.iter_mut()) {
+            let Some(column) = column else {
+                continue;
+            };
+            let ord_column = column.ords();
+            docs.clear();
+            rows.clear();
+            ord_column.row_ids_for_docs(&self.facet_docs, &mut docs, &mut rows);
+            ords.clear();
+            ords.resize(rows.len(), 0);
+            ord_column.values.get_vals(&rows, &mut ords);
+            for &ord in &ords {
+                counts.add(ord);
+            }
+        }
+        self.facet_docs.clear();
+    }
+}
+
 impl SegmentCollector for ListingSegmentCollector {
     type Fruit = tantivy::Result<SegmentFruit>;
 
@@ -453,11 +541,10 @@ impl SegmentCollector for ListingSegmentCollector {
             return;
         };
         self.total += 1;
-        for ((_, column), counts) in self.columns.facets.iter().zip(self.facet_counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts.add(ord);
-                }
+        if !self.columns.facets.is_empty() {
+            self.facet_docs.push(doc);
+            if self.facet_docs.len() >= FACET_BATCH {
+                self.count_facets();
             }
         }
         if self.plan.keep == 0 {
@@ -494,7 +581,8 @@ impl SegmentCollector for ListingSegmentCollector {
         }
     }
 
-    fn harvest(self) -> Self::Fruit {
+    fn harvest(mut self) -> Self::Fruit {
+        self.count_facets();
         let mut hits = Vec::with_capacity(self.heap.len());
         for candidate in self.heap.into_vec() {
             hits.push(Found {

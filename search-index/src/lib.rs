@@ -37,7 +37,7 @@ use schema::{FACETS, Fields, STEM_VALUE_GAP, build_schema, day_number, micros};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
@@ -113,6 +113,8 @@ pub struct SearchIndex {
     word_forms: Mutex<Vec<WordForms>>,
     /// Typo and completion candidates read for the current index generation.
     expansions: compile::Expansions,
+    /// Fast-field columns opened for the current index generation.
+    columns: collect::ColumnCache,
     /// The payload of the last commit, mirrored to avoid reading `meta.json` per call.
     checkpoint: Mutex<Option<i64>>,
 }
@@ -256,6 +258,7 @@ impl SearchIndex {
             analyzers: Analyzers::new(),
             word_forms: Mutex::new(Vec::new()),
             expansions: compile::Expansions::default(),
+            columns: collect::ColumnCache::default(),
             checkpoint: Mutex::new(checkpoint),
         };
         Ok((search_index, checkpoint))
@@ -534,6 +537,7 @@ impl SearchIndex {
         let parsed = query::parse(&request.query)?;
 
         let searcher = self.reader.searcher();
+        let columns = self.columns.for_searcher(&searcher).map_err(search_error)?;
         let mut analyzers = self.analyzers.clone();
         if let Some(forms) = lock(&self.word_forms).pop() {
             analyzers.use_forms(forms);
@@ -663,7 +667,13 @@ impl SearchIndex {
             };
             let query = BooleanQuery::new(parts);
             let collected = searcher
-                .search(&query, &ListingCollector { plan })
+                .search(
+                    &query,
+                    &ListingCollector {
+                        plan,
+                        columns: Arc::clone(&columns),
+                    },
+                )
                 .map_err(search_error)?;
             if could_widen && collected.total < compile::WIDEN_BELOW {
                 narrow = false;
@@ -844,8 +854,9 @@ impl SearchIndex {
             keep: limit,
             facets: false,
         };
+        let columns = self.columns.for_searcher(&searcher).map_err(search_error)?;
         let collected = searcher
-            .search(&query, &ListingCollector { plan })
+            .search(&query, &ListingCollector { plan, columns })
             .map_err(search_error)?;
         let mut found = collected.hits;
         collect::resolve_ids(&mut found, &collected.id_columns).map_err(search_error)?;

@@ -1033,6 +1033,114 @@ fn facets_count_all_matches_by_display_value() {
 }
 
 #[test]
+fn facets_are_counted_over_many_matches_and_segments() {
+    // More matches per segment than one batch of facet counting, with a multi-valued
+    // facet (topics), an optional one (city) and one every listing has (verified).
+    let index = SearchIndex::create_in_ram().unwrap();
+    let count = 3 * crate::collect::FACET_BATCH + 17;
+    let make = |i: usize| {
+        let mut l = listing(
+            &format!("l{i:05}"),
+            "en",
+            if i.is_multiple_of(2) {
+                "Fatigue rig"
+            } else {
+                "Fatigue lab"
+            },
+            "Coupons.",
+        );
+        l.city = i.is_multiple_of(3).then(|| "Bologna".to_string());
+        l.topics = if i.is_multiple_of(2) {
+            vec!["Microscopy".into(), "Welding".into()]
+        } else {
+            vec!["Welding".into()]
+        };
+        l.verified = i.is_multiple_of(5);
+        l
+    };
+    let first: Vec<_> = (0..count / 2).map(make).collect();
+    let second: Vec<_> = (count / 2..count).map(make).collect();
+    index.apply(&first, &[], 1).unwrap();
+    index.apply(&second, &[], 2).unwrap();
+    let expect = |query: &str, keep: &dyn Fn(usize) -> bool| {
+        let mut r = request(query);
+        r.with_facets = true;
+        let found = index.search(&r).unwrap();
+        let matching: Vec<usize> = (0..count).filter(|&i| keep(i)).collect();
+        let counted = |f: &dyn Fn(usize) -> bool| matching.iter().filter(|&&i| f(i)).count() as u64;
+        assert_eq!(found.total, matching.len() as u64, "{query}");
+        // A value no match has is not listed.
+        let facet = |name: &str, value: &str| found.facets[name].get(value).copied().unwrap_or(0);
+        assert_eq!(
+            facet("city", "Bologna"),
+            counted(&|i| i.is_multiple_of(3)),
+            "{query}"
+        );
+        assert_eq!(facet("topic", "Welding"), matching.len() as u64, "{query}");
+        assert_eq!(
+            facet("topic", "Microscopy"),
+            counted(&|i| i.is_multiple_of(2)),
+            "{query}"
+        );
+        assert_eq!(
+            facet("verified", "true"),
+            counted(&|i| i.is_multiple_of(5)),
+            "{query}"
+        );
+        assert_eq!(
+            facet("verified", "false"),
+            counted(&|i| !i.is_multiple_of(5)),
+            "{query}"
+        );
+    };
+    expect("", &|_| true);
+    expect("fatigue", &|_| true);
+    expect("rig", &|i| i.is_multiple_of(2));
+    expect("lab", &|i| i % 2 == 1);
+}
+
+#[test]
+fn filters_and_facets_follow_the_index_as_it_changes() {
+    // Columns are opened once per index generation: every commit must be seen.
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut cheap = listing("cheap", "en", "Fatigue rig", "Coupons.");
+    cheap.headline_price = eur(10_000);
+    cheap.city = Some("Bologna".into());
+    index.apply(&[cheap], &[], 1).unwrap();
+    let mut r = request("fatigue");
+    r.with_facets = true;
+    r.max_price = eur(50_000);
+    let before = index.search(&r).unwrap();
+    assert_eq!(ids(&before), vec!["cheap"]);
+    assert_eq!(before.facets["city"].get("Modena"), None);
+
+    let mut also_cheap = listing("also-cheap", "en", "Fatigue bench", "Coupons.");
+    also_cheap.headline_price = eur(20_000);
+    also_cheap.city = Some("Modena".into());
+    let mut dear = listing("dear", "en", "Fatigue lab", "Coupons.");
+    dear.headline_price = eur(90_000);
+    dear.city = Some("Modena".into());
+    index.apply(&[also_cheap, dear], &[], 2).unwrap();
+    let after = index.search(&r).unwrap();
+    let mut found = ids(&after);
+    found.sort_unstable();
+    assert_eq!(found, vec!["also-cheap", "cheap"]);
+    assert_eq!(after.facets["city"].get("Modena"), Some(&1));
+
+    // A price change is a new version of the listing in a new segment.
+    let mut dearer = listing("cheap", "en", "Fatigue rig", "Coupons.");
+    dearer.headline_price = eur(80_000);
+    dearer.city = Some("Bologna".into());
+    index
+        .apply(&[dearer], &["also-cheap".to_string()], 3)
+        .unwrap();
+    let last = index.search(&r).unwrap();
+    assert!(last.hits.is_empty(), "{:?}", ids(&last));
+    assert_eq!(last.total, 0);
+    assert_eq!(last.facets["city"].get("Bologna"), None);
+}
+
+#[test]
 fn snippets_are_plain_text_with_valid_highlights() {
     let index = SearchIndex::create_in_ram().unwrap();
     let long_tail = " Prove ripetute su provini.".repeat(20);
