@@ -33,11 +33,16 @@ pub(crate) fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
 /// points without any trigonometry.
 pub(crate) fn within_km(a: GeoPoint, b: GeoPoint, radius_km: f64) -> bool {
     // The margin covers rounding: only points clearly too far are settled early.
-    let meridian_km = EARTH_RADIUS_KM * (b.lat - a.lat).to_radians().abs();
-    if meridian_km > radius_km * (1.0 + 1e-9) + 1e-6 {
+    if meridian_km(a.lat, b.lat) > radius_km * (1.0 + 1e-9) + 1e-6 {
         return false;
     }
     haversine_km(a, b) <= radius_km
+}
+
+/// The distance along a meridian between two latitudes: never more than the distance
+/// between any two points at those latitudes.
+fn meridian_km(lat_a: f64, lat_b: f64) -> f64 {
+    EARTH_RADIUS_KM * (lat_b - lat_a).to_radians().abs()
 }
 
 /// Latitude and (unless the circle reaches a pole or the antimeridian) longitude
@@ -482,8 +487,14 @@ impl ListingSegmentCollector {
         }
         let distance = match plan.near {
             Some((center, radius)) => {
+                let lat = first(&c.lat, doc)?;
+                // Without the bounding box in the query (see `SearchIndex::search`) most
+                // matches are far away: their latitude alone settles it.
+                if meridian_km(center.lat, lat) > radius * (1.0 + 1e-9) + 1e-6 {
+                    return None;
+                }
                 let point = GeoPoint {
-                    lat: first(&c.lat, doc)?,
+                    lat,
                     lon: first(&c.lon, doc)?,
                 };
                 let distance = haversine_km(center, point);

@@ -616,7 +616,10 @@ impl SearchIndex {
                     filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
                 ));
             }
-            if let Some((center, radius)) = request.near {
+            // The box narrows a search without words; with words, the words lead and
+            // the box would be asked about each of their matches, reading a window of
+            // coordinates each time: the collector's exact check is cheaper then.
+            if let Some((center, radius)) = request.near.filter(|_| !scored) {
                 let ((south, north), longitudes) = collect::bounding_box(center, radius);
                 let mut ranges = vec![(f.lat, south, north)];
                 ranges.extend(longitudes.map(|(west, east)| (f.lon, west, east)));

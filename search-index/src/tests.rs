@@ -919,6 +919,47 @@ fn radius_filter_and_distance_sort() {
 }
 
 #[test]
+fn radius_with_words_is_exact_inside_and_outside_the_box() {
+    // With words, the query no longer narrows to the bounding box: the collector's
+    // check alone must keep the box's corners, far latitudes and listings without a
+    // place out, exactly as the box and the check together do without words.
+    let index = SearchIndex::create_in_ram().unwrap();
+    let km_per_degree = 111.195;
+    let at = |north_km: f64, east_km: f64| GeoPoint {
+        lat: BOLOGNA.lat + north_km / km_per_degree,
+        lon: BOLOGNA.lon + east_km / (km_per_degree * BOLOGNA.lat.to_radians().cos()),
+    };
+    let diagonal = std::f64::consts::FRAC_1_SQRT_2;
+    let places = [
+        ("near-corner", Some(at(48.0 * diagonal, 48.0 * diagonal))),
+        ("box-corner", Some(at(60.0 * diagonal, 60.0 * diagonal))),
+        ("north-edge", Some(at(49.5, 0.0))),
+        ("too-far-north", Some(at(51.0, 0.0))),
+        ("too-far-east", Some(at(0.0, -52.0))),
+        ("nowhere", None),
+    ];
+    let listings: Vec<_> = places
+        .iter()
+        .map(|(id, place)| {
+            let mut l = listing(id, "en", "Fatigue rig", "Coupons.");
+            l.location = *place;
+            l
+        })
+        .collect();
+    index.apply(&listings, &[], 1).unwrap();
+    for query in ["", "fatigue", "rig OR bench"] {
+        let mut r = request(query);
+        r.near = Some((BOLOGNA, 50.0));
+        r.sort = SortOrder::Distance;
+        r.with_facets = true;
+        let results = index.search(&r).unwrap();
+        assert_eq!(ids(&results), vec!["near-corner", "north-edge"], "{query}");
+        assert_eq!(results.total, 2, "{query}");
+        assert_eq!(results.facets["kind"].get("facility"), Some(&2), "{query}");
+    }
+}
+
+#[test]
 fn distance_ties_are_broken_by_id() {
     let index = index();
     let mut r = request("");
