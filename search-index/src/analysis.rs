@@ -93,9 +93,18 @@ pub(crate) struct Analyzers {
 /// [`Analyzers::take_forms`]), since listings keep using the same words.
 #[derive(Clone, Default)]
 pub(crate) struct WordForms {
-    neutral: HashMap<String, String>,
-    stems: [HashMap<String, Option<String>>; LANGUAGES.len()],
+    neutral: Memo<String>,
+    stems: [Memo<Option<String>>; LANGUAGES.len()],
+    /// Query words and glossary terms analysed in every language
+    /// ([`Analyzers::all_language_tokens`]): searches ask for the same ones again and
+    /// again, and stemming each in every language was a tenth of a search at 100k.
+    all_languages: Memo<Vec<Vec<Token>>>,
 }
+
+/// A memo of word forms. Hashed with foldhash, randomly seeded per memo: hashing the
+/// words with std's SipHash was a third of looking them up, once per word of every hit
+/// explained; the memo is bounded, and the seed keeps chosen words from colliding.
+type Memo<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// Words remembered per memo before it starts afresh, which bounds its memory
 /// whatever the texts it is given.
@@ -159,10 +168,7 @@ impl Analyzers {
                     .map(|t| t.text)
                     .unwrap_or_default()
             });
-            neutral.push(Token {
-                text: form,
-                ..word.clone()
-            });
+            neutral.push(with_text(word, form));
             if let Some(language) = language {
                 push_stem(
                     &mut self.forms,
@@ -225,24 +231,27 @@ impl Analyzers {
     /// The distinct analysed forms of `text` over every language (stop words removed
     /// per language, so a language in which it is all stop words contributes nothing).
     pub(crate) fn all_language_tokens(&mut self, text: &str) -> Vec<Vec<Token>> {
-        let mut variants: Vec<Vec<Token>> = Vec::new();
-        for (_, analyzer) in &mut self.languages {
-            let tokens = collect_tokens(analyzer, text);
-            if tokens.is_empty() {
-                continue;
+        let languages = &mut self.languages;
+        remembered(&mut self.forms.all_languages, text, || {
+            let mut variants: Vec<Vec<Token>> = Vec::new();
+            for (_, analyzer) in languages.iter_mut() {
+                let tokens = collect_tokens(analyzer, text);
+                if tokens.is_empty() {
+                    continue;
+                }
+                let same = |other: &Vec<Token>| {
+                    other.len() == tokens.len()
+                        && other
+                            .iter()
+                            .zip(&tokens)
+                            .all(|(a, b)| a.text == b.text && a.position == b.position)
+                };
+                if !variants.iter().any(same) {
+                    variants.push(tokens);
+                }
             }
-            let same = |other: &Vec<Token>| {
-                other.len() == tokens.len()
-                    && other
-                        .iter()
-                        .zip(&tokens)
-                        .all(|(a, b)| a.text == b.text && a.position == b.position)
-            };
-            if !variants.iter().any(same) {
-                variants.push(tokens);
-            }
-        }
-        variants
+            variants
+        })
     }
 
     /// Whether `word` (already lower-cased, not folded) is a stop word in any language.
@@ -292,19 +301,23 @@ fn push_stem(
         collect_tokens(analyzer, &word.text).pop().map(|t| t.text)
     });
     if let Some(stem) = stem {
-        stemmed.push(Token {
-            text: stem,
-            ..word.clone()
-        });
+        stemmed.push(with_text(word, stem));
+    }
+}
+
+/// `word` with another text: its position and offsets, without copying its own text.
+fn with_text(word: &Token, text: String) -> Token {
+    Token {
+        offset_from: word.offset_from,
+        offset_to: word.offset_to,
+        position: word.position,
+        text,
+        position_length: word.position_length,
     }
 }
 
 /// `word`'s entry in `memo`, analysed and remembered first if missing.
-fn remembered<V: Clone>(
-    memo: &mut HashMap<String, V>,
-    word: &str,
-    analyse: impl FnOnce() -> V,
-) -> V {
+fn remembered<V: Clone>(memo: &mut Memo<V>, word: &str, analyse: impl FnOnce() -> V) -> V {
     if let Some(known) = memo.get(word) {
         return known.clone();
     }

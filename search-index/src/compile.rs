@@ -192,7 +192,7 @@ pub(crate) struct Reading {
 pub(crate) fn compile(
     parsed: &ParsedQuery,
     fields: &Fields,
-    analyzers: &Analyzers,
+    analyzers: &mut Analyzers,
     glossary: &Glossary,
     searcher: &Searcher,
     expansions: &Expansions,
@@ -215,7 +215,7 @@ pub(crate) fn compile(
         top_level: false,
         narrow_bound: None,
         fields,
-        analyzers: analyzers.clone(),
+        analyzers,
         glossary,
         searcher,
         expansions,
@@ -223,7 +223,7 @@ pub(crate) fn compile(
         record: true,
     };
     let (content_words, named_things) =
-        content_words(&parsed.clauses, &mut compiler.analyzers, glossary);
+        content_words(&parsed.clauses, compiler.analyzers, glossary);
     let long = reading.long_questions_loose && named_things >= LONG_QUESTION_WORDS;
     let query = if long || loosen {
         // A loose reading has its own rule for typos (only for words no listing has).
@@ -314,7 +314,7 @@ struct Compiler<'a> {
     /// whole query finds no more than that.
     narrow_bound: Option<u64>,
     fields: &'a Fields,
-    analyzers: Analyzers,
+    analyzers: &'a mut Analyzers,
     glossary: &'a Glossary,
     searcher: &'a Searcher,
     expansions: &'a Expansions,
@@ -686,7 +686,7 @@ impl Compiler<'_> {
     /// words or more, the query for that run and its length: every word (each with its
     /// own variants), or the term as a phrase, or one of its synonyms.
     fn glossary_run(&mut self, clauses: &[Clause]) -> Result<Option<Run>, SearchError> {
-        let Some(run) = leading_glossary_run(clauses, &mut self.analyzers, self.glossary) else {
+        let Some(run) = leading_glossary_run(clauses, self.analyzers, self.glossary) else {
             return Ok(None);
         };
         let mut each = Vec::new();

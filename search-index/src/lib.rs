@@ -548,7 +548,7 @@ impl SearchIndex {
             let compiled = compile::compile(
                 &parsed,
                 &self.fields,
-                &self.analyzers,
+                &mut analyzers,
                 Glossary::shipped(),
                 &searcher,
                 &self.expansions,

@@ -1726,7 +1726,7 @@ fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_p
         compile::compile(
             &query::parse(query).unwrap(),
             &index.fields,
-            &index.analyzers,
+            &mut index.analyzers.clone(),
             Glossary::shipped(),
             &searcher,
             &compile::Expansions::default(),
