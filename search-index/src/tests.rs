@@ -1141,6 +1141,36 @@ fn facets_are_counted_over_many_matches_and_segments() {
 }
 
 #[test]
+fn facets_with_many_values_are_named_and_merged_across_segments() {
+    // More distinct cities than a segment's values are read for in advance
+    // (`NAMED_FACET_TERMS`): with at most two segments, one of them names its counted
+    // cities from its dictionary instead. Cities 0 to 99 are held twice.
+    let index = SearchIndex::create_in_ram().unwrap();
+    let cities = 2 * crate::collect::NAMED_FACET_TERMS + 100;
+    let listings: Vec<_> = (0..cities + 100)
+        .map(|i| {
+            let mut l = listing(&format!("l{i:05}"), "en", "Fatigue rig", "Coupons.");
+            l.city = Some(format!("City {}", i % cities));
+            l
+        })
+        .collect();
+    index.apply(&listings, &[], 1).unwrap();
+    assert!(index.segment_count() <= 2);
+    let mut r = request("fatigue");
+    r.with_facets = true;
+    let found = index.search(&r).unwrap();
+    assert_eq!(found.total, listings.len() as u64);
+    let mut twice: Vec<String> = (0..100).map(|k| format!("City {k}")).collect();
+    twice.sort_unstable();
+    let expected: BTreeMap<String, u64> = twice
+        .into_iter()
+        .take(FACET_VALUES)
+        .map(|city| (city, 2))
+        .collect();
+    assert_eq!(found.facets["city"], expected);
+}
+
+#[test]
 fn filters_and_facets_follow_the_index_as_it_changes() {
     // Columns are opened once per index generation: every commit must be seen.
     let index = SearchIndex::create_in_ram().unwrap();
