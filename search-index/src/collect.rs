@@ -32,17 +32,15 @@ pub(crate) fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
 /// least the earth's radius times the difference in latitude, which settles most far
 /// points without any trigonometry.
 pub(crate) fn within_km(a: GeoPoint, b: GeoPoint, radius_km: f64) -> bool {
-    // The margin covers rounding: only points clearly too far are settled early.
-    if meridian_km(a.lat, b.lat) > radius_km * (1.0 + 1e-9) + 1e-6 {
-        return false;
-    }
-    haversine_km(a, b) <= radius_km
+    !latitudes_too_far(a.lat, b.lat, radius_km) && haversine_km(a, b) <= radius_km
 }
 
-/// The distance along a meridian between two latitudes: never more than the distance
-/// between any two points at those latitudes.
-fn meridian_km(lat_a: f64, lat_b: f64) -> f64 {
-    EARTH_RADIUS_KM * (lat_b - lat_a).to_radians().abs()
+/// Whether every point at latitude `lat_b` is clearly more than `radius_km` from every
+/// point at `lat_a`: the distance along a meridian is never more than the distance
+/// between the points. The margin covers rounding, so only points clearly too far are
+/// settled this way.
+fn latitudes_too_far(lat_a: f64, lat_b: f64, radius_km: f64) -> bool {
+    EARTH_RADIUS_KM * (lat_b - lat_a).to_radians().abs() > radius_km * (1.0 + 1e-9) + 1e-6
 }
 
 /// Latitude and (unless the circle reaches a pole or the antimeridian) longitude
@@ -521,7 +519,7 @@ impl ListingSegmentCollector {
                 let lat = first(&c.lat, doc)?;
                 // Without the bounding box in the query (see `SearchIndex::search`) most
                 // matches are far away: their latitude alone settles it.
-                if meridian_km(center.lat, lat) > radius * (1.0 + 1e-9) + 1e-6 {
+                if latitudes_too_far(center.lat, lat, radius) {
                     return None;
                 }
                 let point = GeoPoint {
@@ -545,9 +543,7 @@ impl ListingSegmentCollector {
         };
         Some((key, distance))
     }
-}
 
-impl ListingSegmentCollector {
     /// Counts the facet values of the matches waiting in `facet_docs`, column by column.
     fn count_facets(&mut self) {
         if self.facet_docs.is_empty() {
