@@ -112,8 +112,6 @@ pub(crate) struct Collected {
     pub(crate) hits: Vec<Found>,
     /// Facet name → display value → count.
     pub(crate) facets: HashMap<&'static str, HashMap<String, u64>>,
-    /// Each segment's id column, to read the ids of hits that have none.
-    pub(crate) id_columns: HashMap<SegmentOrdinal, StrColumn>,
 }
 
 pub(crate) struct ListingCollector {
@@ -328,8 +326,6 @@ impl FacetCounts {
 }
 
 pub(crate) struct SegmentFruit {
-    segment: SegmentOrdinal,
-    ids: Option<StrColumn>,
     total: u64,
     hits: Vec<Found>,
     facets: Vec<(&'static str, HashMap<String, u64>)>,
@@ -344,11 +340,13 @@ impl Collector for ListingCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        // The searcher the columns were opened for is the one searching: a segment
-        // missing from them cannot happen, but opening its columns is always right.
-        let mut columns = match self.columns.get(segment as usize) {
-            Some(columns) => columns.clone(),
-            None => Columns::open(reader)?,
+        // The columns were opened for the searcher that is searching, so every one of
+        // its segments has them; ids are resolved from them after merging.
+        let Some(mut columns) = self.columns.get(segment as usize).cloned() else {
+            return Err(tantivy::TantivyError::InternalError(format!(
+                "no columns opened for segment {segment} ({} documents)",
+                reader.num_docs()
+            )));
         };
         if !self.plan.facets {
             columns.facets.clear();
@@ -383,12 +381,8 @@ impl Collector for ListingCollector {
         fruits: Vec<tantivy::Result<SegmentFruit>>,
     ) -> tantivy::Result<Collected> {
         let mut collected = Collected::default();
-        let mut id_columns = HashMap::new();
         for fruit in fruits {
             let fruit = fruit?;
-            if let Some(ids) = fruit.ids {
-                id_columns.insert(fruit.segment, ids);
-            }
             collected.total += fruit.total;
             collected.hits.extend(fruit.hits);
             for (name, counts) in fruit.facets {
@@ -426,24 +420,20 @@ impl Collector for ListingCollector {
                     .iter()
                     .any(|hit| Some(hit.address.segment_ord) != first_segment)
                 {
-                    resolve_ids(run, &id_columns)?;
+                    resolve_ids(run, &self.columns)?;
                     run.sort_by(|a, b| a.id.cmp(&b.id));
                 }
             }
             start += tied;
         }
         hits.truncate(keep);
-        collected.id_columns = id_columns;
         Ok(collected)
     }
 }
 
 /// Fills in the hits' ids, segment by segment in ordinal order: that walks each id
 /// dictionary once, where resolving each id on its own seeks a block per hit.
-pub(crate) fn resolve_ids(
-    hits: &mut [Found],
-    id_columns: &HashMap<SegmentOrdinal, StrColumn>,
-) -> tantivy::Result<()> {
+pub(crate) fn resolve_ids(hits: &mut [Found], columns: &[Columns]) -> tantivy::Result<()> {
     let mut order: Vec<(SegmentOrdinal, u64, usize)> = hits
         .iter()
         .enumerate()
@@ -453,7 +443,8 @@ pub(crate) fn resolve_ids(
     for group in order.chunk_by(|a, b| a.0 == b.0) {
         let Some(column) = group
             .first()
-            .and_then(|(segment, _, _)| id_columns.get(segment))
+            .and_then(|(segment, _, _)| columns.get(*segment as usize))
+            .and_then(|columns| columns.id.as_ref())
         else {
             continue;
         };
@@ -657,8 +648,6 @@ impl SegmentCollector for ListingSegmentCollector {
             facets.push((*name, by_value));
         }
         Ok(SegmentFruit {
-            segment: self.segment,
-            ids: self.columns.id,
             total: self.total,
             hits,
             facets,

@@ -589,37 +589,14 @@ impl SearchIndex {
                     .filter(|v| !v.is_empty())
                     .map(|v| Term::from_field_text(field, &v))
                     .collect();
-                // Term queries rather than a `TermSetQuery`, which builds an FST of its
-                // terms on every search: a tenth of a typical search's time. Several
-                // values are a plain boolean disjunction: `compile::any_of`, made for a
-                // word's variants, was slower here (100k median 8% more, two runs of three).
-                let mut any_term: Vec<(Occur, Box<dyn Query>)> = terms
-                    .into_iter()
-                    .map(|term| -> (Occur, Box<dyn Query>) {
-                        (
-                            Occur::Should,
-                            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                        )
-                    })
-                    .collect();
-                let any_value: Option<Box<dyn Query>> = match any_term.len() {
-                    0 => None,
-                    1 => any_term.pop().map(|(_, only)| only),
-                    _ => Some(Box::new(BooleanQuery::new(any_term))),
-                };
-                if let Some(any_value) = any_value {
-                    parts.push((Occur::Must, filter(any_value)));
-                }
+                parts.extend(any_term_filter(terms).map(|any| (Occur::Must, any)));
             }
             if let Some(verified) = request.verified {
                 let term = Term::from_field_text(
                     f.verified.indexed,
                     if verified { "true" } else { "false" },
                 );
-                parts.push((
-                    Occur::Must,
-                    filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
-                ));
+                parts.extend(any_term_filter(vec![term]).map(|any| (Occur::Must, any)));
             }
             // The box narrows a search without words; with words, the words lead and
             // the box would be asked about each of their matches, reading a window of
@@ -642,10 +619,7 @@ impl SearchIndex {
                 // Amounts in different currencies are not comparable: only the same currency.
                 let term =
                     Term::from_field_text(f.currency.indexed, &analyzers.keyword(&price.currency));
-                parts.push((
-                    Occur::Must,
-                    filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))),
-                ));
+                parts.extend(any_term_filter(vec![term]).map(|any| (Occur::Must, any)));
             }
 
             let sort = match request.sort {
@@ -864,10 +838,16 @@ impl SearchIndex {
         };
         let columns = self.columns.for_searcher(&searcher).map_err(search_error)?;
         let collected = searcher
-            .search(&query, &ListingCollector { plan, columns })
+            .search(
+                &query,
+                &ListingCollector {
+                    plan,
+                    columns: Arc::clone(&columns),
+                },
+            )
             .map_err(search_error)?;
         let mut found = collected.hits;
-        collect::resolve_ids(&mut found, &collected.id_columns).map_err(search_error)?;
+        collect::resolve_ids(&mut found, &columns).map_err(search_error)?;
         Ok(found
             .into_iter()
             .map(|found| Hit {
@@ -919,6 +899,27 @@ impl SearchIndex {
 /// Wraps a filter so it restricts matches without adding to the score.
 fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+/// A filter matching the listings with any of `terms`; `None` for no terms. Term
+/// queries rather than a `TermSetQuery`, which builds an FST of its terms on every
+/// search (a tenth of a typical search's time); several values are a plain boolean
+/// disjunction, since `compile::any_of`, made for a word's variants, was slower here
+/// (100k median 8% more, two runs of three).
+fn any_term_filter(mut terms: Vec<Term>) -> Option<Box<dyn Query>> {
+    let term_query =
+        |term| -> Box<dyn Query> { Box::new(TermQuery::new(term, IndexRecordOption::Basic)) };
+    let any: Box<dyn Query> = match terms.len() {
+        0 => return None,
+        1 => term_query(terms.pop()?),
+        _ => Box::new(BooleanQuery::new(
+            terms
+                .into_iter()
+                .map(|term| (Occur::Should, term_query(term)))
+                .collect(),
+        )),
+    };
+    Some(filter(any))
 }
 
 fn text_of(doc: &TantivyDocument, field: Field) -> Option<&str> {

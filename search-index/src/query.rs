@@ -13,8 +13,9 @@
 //! in capitals; "or" is a word. `-` excludes the unit right after it and cannot be an
 //! operand of `OR`; a `-` straight after a parenthesis or a quote, or between spaces
 //! after a word, is punctuation, as are parentheses holding only punctuation. A word
-//! containing punctuation ("carbon-fibre") is a phrase of its parts. Bounds: 1,024 bytes, 32 words, 4 levels of parentheses; tab and newline count
-//! as spaces, other control characters are refused.
+//! containing punctuation ("carbon-fibre") is a phrase of its parts. Bounds: 1,024
+//! bytes, 32 words, 4 levels of parentheses; tab and newline count as spaces, other
+//! control characters are refused.
 //!
 //! This module deliberately knows nothing of fields, analyzers or scoring: it only turns
 //! text into a small tree and refuses what is malformed or too big. The parser is
