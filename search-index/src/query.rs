@@ -12,10 +12,10 @@
 //! `laser OR plasma cutting` is `(laser OR plasma) AND cutting`. `OR` is an operator only
 //! in capitals; "or" is a word. `-` excludes the unit right after it and cannot be an
 //! operand of `OR`; a `-` straight after a parenthesis or a quote, or between spaces
-//! after a word, is punctuation, as are parentheses holding only punctuation. A word
-//! containing punctuation ("carbon-fibre") is a phrase of its parts. Bounds: 1,024
-//! bytes, 32 words, 4 levels of parentheses; tab and newline count as spaces, other
-//! control characters are refused.
+//! after a word, or before a number ("-2", "-0.5"), is punctuation, as are parentheses
+//! holding only punctuation. A word containing punctuation ("carbon-fibre") is a phrase
+//! of its parts. Bounds: 1,024 bytes, 32 words, 4 levels of parentheses; tab and
+//! newline count as spaces, other control characters are refused.
 //!
 //! This module deliberately knows nothing of fields, analyzers or scoring: it only turns
 //! text into a small tree and refuses what is malformed or too big. The parser is
@@ -94,6 +94,16 @@ fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// Whether `rest` starts with a number: digits and punctuation up to the next space,
+/// quote or parenthesis, no letters ("2,", "0.5", but not "3d").
+fn starts_a_number(rest: &str) -> bool {
+    let token = rest
+        .split(|c| is_space(c) || matches!(c, '"' | '(' | ')'))
+        .next()
+        .unwrap_or_default();
+    token.starts_with(|c: char| c.is_ascii_digit()) && !token.chars().any(char::is_alphabetic)
+}
+
 fn lex(text: &str) -> Result<Vec<Lexeme>, SearchError> {
     let mut out = Vec::new();
     let mut chars = text.char_indices().peekable();
@@ -143,6 +153,8 @@ fn lex(text: &str) -> Result<Vec<Lexeme>, SearchError> {
                     Some(&(_, next)) if is_space(next) || next == ')' || next == '-' => {
                         return Err(invalid("'-' must be followed by what to exclude"));
                     }
+                    // "E2f-1, -2, -3", "-20 °C": a number's sign, not an exclusion.
+                    Some(_) if starts_a_number(text.get(start + 1..).unwrap_or_default()) => {}
                     Some(_) => out.push(Lexeme::Minus),
                 }
             }
@@ -482,6 +494,13 @@ mod tests {
         assert_eq!(joined.clauses.len(), 3);
         assert!(parse("(H2A) -histone").unwrap().clauses[1].negated);
         assert!(parse("laser ( )").is_err());
+        // A dash before a number is its sign or a list going on, not an exclusion…
+        let listed = parse("E2f-1, -2, -3 TKO cells").unwrap();
+        assert!(listed.clauses.iter().all(|clause| !clause.negated));
+        assert_eq!(listed.clauses.len(), 5);
+        assert!(!parse("storage at -20.5 degrees").unwrap().clauses[2].negated);
+        // …but one before a word starting with a digit still excludes it.
+        assert!(parse("printing -3d").unwrap().clauses[1].negated);
     }
 
     #[test]
