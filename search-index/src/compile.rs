@@ -83,7 +83,7 @@ const SYNONYM_STEMMED: f32 = 0.3;
 const PREFIX: f32 = 0.4;
 const TYPO: f32 = 0.3;
 /// An exact word's weight in a long question (see `Compiler::weight`).
-const LOOSE_EXACT: f32 = 0.5;
+const LOOSE_EXACT: f32 = 0.2;
 
 /// Typo candidates kept per word (the most frequent in the index).
 const MAX_TYPO_TERMS: usize = 8;
@@ -442,8 +442,8 @@ impl Compiler<'_> {
     }
 
     /// A variant's weight. In a long question, which describes a need in sentences,
-    /// an exact word counts half as much as usual (its stem already counts it); tuned
-    /// on SciFact's train split with `ponte eval-search`.
+    /// an exact word counts a fifth as much as usual (its stem already counts it);
+    /// tuned on SciFact's train split with `ponte eval-search` (see BENCHMARKS.md).
     fn weight(&self, kind_weight: f32) -> f32 {
         if self.loose && kind_weight == EXACT {
             LOOSE_EXACT
@@ -632,15 +632,15 @@ impl Compiler<'_> {
     }
 
     /// A word joined by punctuation ("Rad53-dependent", "IL-10") in a long question:
-    /// each of its words on its own, and the whole as a phrase on top. A listing about
-    /// "Rad53 kinase-dependent" degradation answers a question about "Rad53-dependent"
-    /// degradation; reading the compound as a phrase alone would score nothing of it.
+    /// each of its words on its own. A listing about "Rad53 kinase-dependent"
+    /// degradation answers a question about "Rad53-dependent" degradation; reading the
+    /// compound as a phrase would score nothing of it, and a phrase bonus on top of
+    /// the words ranked worse on SciFact's train split (see BENCHMARKS.md).
     fn loose_compound(&mut self, words: &[String]) -> Result<Box<dyn Query>, SearchError> {
-        let mut parts = Vec::with_capacity(words.len() + 1);
+        let mut parts = Vec::with_capacity(words.len());
         for word in words {
             parts.push(self.loose_word(word)?);
         }
-        parts.push(self.phrase(words, false, false));
         Ok(any_of(parts))
     }
 

@@ -1644,11 +1644,35 @@ fn a_word_joined_by_punctuation_in_a_question_counts_its_words_too() {
         "proteins induce degradation of free histones via Rad53-dependent mechanisms",
     );
     // The listing never says "Rad53-dependent", but it is the one about Rad53: the
-    // compound's words count on their own, the phrase adds on top where it is found.
+    // compound's words count on their own.
     let results = index.search(&request).unwrap();
     let found = ids(&results);
     assert_eq!(found.first().copied(), Some("kinase"), "{found:?}");
     assert_eq!(found.len(), 4);
+
+    // The same words joined or apart score the same: no phrase bonus on top.
+    let index = SearchIndex::create_in_ram().unwrap();
+    let joined = listing(
+        "joined",
+        "en",
+        "Yeast",
+        "Degraded in a Rad53-dependent manner.",
+    );
+    let apart = listing(
+        "apart",
+        "en",
+        "Yeast",
+        "Rad53 degraded in a dependent manner.",
+    );
+    index.apply(&[joined, apart], &[], 1).unwrap();
+    let results = index
+        .search(&people_request(
+            "histones degraded via Rad53-dependent mechanisms in yeast",
+        ))
+        .unwrap();
+    let scores: Vec<f32> = results.hits.iter().map(|hit| hit.score).collect();
+    assert_eq!(scores.len(), 2);
+    assert_eq!(scores.first(), scores.last(), "{:?}", ids(&results));
 }
 
 #[test]
