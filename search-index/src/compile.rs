@@ -258,9 +258,8 @@ pub(crate) fn compile(
 }
 
 /// A search by people is widened with typos and completions when the words as typed
-/// find fewer listings than this (see [`Reading::narrow`]), and listings with only some
-/// of the words fill the page after those with all of them (`AllWords`). A constant
-/// rather than the page size, so that every page of one search reads it the same way.
+/// find fewer listings than this (see [`Reading::narrow`]). A constant rather than the
+/// page size, so that every page of one search reads it the same way.
 pub(crate) const WIDEN_BELOW: u64 = 20;
 
 /// Content words from which a query reads as a question or a description of a need

@@ -359,9 +359,8 @@ impl SearchApi {
     /// than 20 listings, small typos and completions of the last word count too. A
     /// question or a description of five words or more (a term such as "mass
     /// spectrometry" counts as one) finds the listings that answer most of it, best
-    /// first; when fewer than 20 listings have every word of a shorter search, they
-    /// come first and listings with some of the words follow (counted in `total` and
-    /// the facets). `"a phrase"` must appear as written; `-word` excludes (a `-`
+    /// first; a shorter search that no listing answers with every word finds those
+    /// with any of them. `"a phrase"` must appear as written; `-word` excludes (a `-`
     /// before a number is its sign); `OR` between two words accepts either.
     /// An empty `q` lists everything that passes the filters, newest first. Places in
     /// `near` are European cities or Italian regions as you would write them (Milano,
