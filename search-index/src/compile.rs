@@ -257,6 +257,29 @@ pub(crate) fn compile(
     })
 }
 
+/// At most how many listings `query` matches, and so how many postings walking it
+/// reads at most: each listing it matches holds one of its terms.
+pub(crate) fn documents_at_most(
+    searcher: &Searcher,
+    query: &dyn Query,
+) -> Result<u64, SearchError> {
+    let mut terms: Vec<&Term> = Vec::new();
+    query.query_terms(&mut |term, _| terms.push(term));
+    let mut total = 0u64;
+    for term in terms {
+        total = total.saturating_add(searcher.doc_freq(term).map_err(index_error)?);
+    }
+    Ok(total)
+}
+
+/// A page that too few listings with every word leave short is filled with listings
+/// having some of them only when that reading's terms are in at most this many
+/// listings together (see `AllWords`): the filling reading is asked about every
+/// listing holding any of the words, and without a bound common words made a tenth of
+/// the searches at a million listings twice as slow (BENCHMARKS.md). Beyond it, the
+/// listings with every word are shown alone.
+pub(crate) const FILL_POSTINGS_AT_MOST: u64 = 5_000;
+
 /// A search by people is widened with typos and completions when the words as typed
 /// find fewer listings than this (see [`Reading::narrow`]). A constant rather than the
 /// page size, so that every page of one search reads it the same way.
@@ -650,16 +673,8 @@ impl Compiler<'_> {
         self.word_with(text, false, false, false, !known)
     }
 
-    /// At most how many listings `query` matches: each it matches holds one of its
-    /// terms.
     fn documents_at_most(&self, query: &dyn Query) -> Result<u64, SearchError> {
-        let mut terms: Vec<&Term> = Vec::new();
-        query.query_terms(&mut |term, _| terms.push(term));
-        let mut total = 0u64;
-        for term in terms {
-            total = total.saturating_add(self.searcher.doc_freq(term).map_err(index_error)?);
-        }
-        Ok(total)
+        documents_at_most(self.searcher, query)
     }
 
     /// Whether any listing has `text` (in its neutral form) in any text field.

@@ -112,8 +112,11 @@ pub struct SearchRequest {
     pub with_facets: bool,
     /// People are searching (the API, the portal, the chat), not a saved search being
     /// matched. Then a long question needs no single word (BM25 ranks how well a
-    /// listing answers it), and when several words are all required and no listing
-    /// has them all, the search is asked again with any of them. Saved-search matching
+    /// listing answers it), and when several words are all required and fewer than 20
+    /// listings have them all, those come first and listings with only some of the
+    /// words follow them (the total and facets count both) — when none has them all,
+    /// or when the words are in few enough listings that finding those stays cheap
+    /// (`compile::FILL_POSTINGS_AT_MOST`). Saved-search matching
     /// leaves it off: a listing matches a saved search only with every word.
     pub for_people: bool,
 }

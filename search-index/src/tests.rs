@@ -1676,7 +1676,7 @@ fn a_word_joined_by_punctuation_in_a_question_counts_its_words_too() {
 }
 
 #[test]
-fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
+fn long_questions_rank_partial_answers_and_people_searches_loosen_when_too_few() {
     let index = SearchIndex::create_in_ram().unwrap();
     index
         .apply(
@@ -1706,7 +1706,7 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
     assert!(search_ids(&index, question).is_empty());
     // Five words naming three things ("fatigue testing" and "carbon fibre" are
     // glossary terms) are keywords, not a question: every one is required, so a
-    // listing without one of them is not found while another has them all.
+    // listing without one of them comes only after one with them all.
     let rotor = listing(
         "rotor",
         "en",
@@ -1718,7 +1718,9 @@ fn long_questions_rank_partial_answers_and_people_searches_loosen_when_empty() {
     let named = index
         .search(&by_people("fatigue testing carbon fibre rigs"))
         .unwrap();
-    assert_eq!(ids(&named), vec!["fatigue"]);
+    // The one with them all comes first; too few have them all to fill a page, so
+    // listings with some of them follow.
+    assert_eq!(ids(&named), vec!["fatigue", "rotor"]);
     // When no listing has them all, people get those with any of them.
     let question = index
         .search(&by_people("fatigue testing carbon fibre rigs pits"))
@@ -1798,4 +1800,96 @@ fn people_get_typos_and_completions_only_when_the_words_as_typed_do_not_fill_a_p
     let common = narrowly("sheet laser");
     assert!(common.could_widen);
     assert!(common.matchers.iter().all(|m| m.kind != MatchKind::Typo));
+}
+
+#[test]
+fn people_see_listings_with_every_word_first_then_those_with_some_until_a_page_is_full() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    // The one listing with both words says them once, in passing; the others say one
+    // of them over and over in the title, so by score alone they would come first.
+    let mut listings = vec![listing(
+        "both",
+        "en",
+        "Services",
+        "Bread and titanium, among much else we can offer to firms of any kind.",
+    )];
+    for i in 0..5 {
+        let mut bakery = listing(&format!("bread-{i}"), "en", "Bread bread bread", "Bread.");
+        bakery.kind = "space".into();
+        listings.push(bakery);
+    }
+    listings.push(listing("titanium", "en", "Titanium titanium", "Titanium."));
+    listings.push(listing("neither", "en", "Wool", "Sheep."));
+    index.apply(&listings, &[], 1).unwrap();
+    let people = |offset: usize, limit: usize| SearchRequest {
+        offset,
+        limit,
+        with_facets: true,
+        ..people_request("bread titanium")
+    };
+
+    let page = index.search(&people(0, 20)).unwrap();
+    let found = ids(&page);
+    assert_eq!(found.first().copied(), Some("both"), "{found:?}");
+    assert_eq!(found.len(), 7, "{found:?}");
+    assert!(!found.contains(&"neither"));
+    let both = &page.hits[0];
+    // By its words alone it would come after them.
+    let titanium_alone = index.search(&people_request("titanium")).unwrap();
+    assert_eq!(ids(&titanium_alone), vec!["titanium", "both"]);
+    // The total and the facets count every listing shown, not only those with both.
+    assert_eq!(page.total, 7);
+    assert_eq!(page.facets["kind"].get("space"), Some(&5));
+    assert_eq!(page.facets["kind"].get("facility"), Some(&2));
+    // Each is explained by the words it has.
+    let words = |hit: &Hit| {
+        let mut words: Vec<String> = hit.matched.iter().map(|m| m.query_term.clone()).collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    };
+    assert_eq!(words(both), vec!["bread", "titanium"]);
+    let titanium = page.hits.iter().find(|hit| hit.id == "titanium").unwrap();
+    assert_eq!(words(titanium), vec!["titanium"]);
+    // Page by page, the same listings in the same order.
+    let paged: Vec<String> = (0..4)
+        .flat_map(|n| index.search(&people(n * 2, 2)).unwrap().hits)
+        .map(|hit| hit.id)
+        .collect();
+    assert_eq!(paged, found);
+    // A saved search of the same words matches only the listing with both.
+    assert_eq!(search_ids(&index, "bread titanium"), vec!["both"]);
+
+    // Once enough listings have every word to fill a page, only they are found.
+    let full: Vec<ListingDocument> = (0..compile::WIDEN_BELOW)
+        .map(|i| listing(&format!("full-{i}"), "en", "Bread", "Titanium tins."))
+        .collect();
+    index.apply(&full, &[], 2).unwrap();
+    let page = index.search(&people(0, 50)).unwrap();
+    assert_eq!(page.total, compile::WIDEN_BELOW + 1);
+    assert!(
+        ids(&page)
+            .iter()
+            .all(|id| *id == "both" || id.starts_with("full-"))
+    );
+}
+
+#[test]
+fn a_page_is_filled_only_when_the_words_are_in_few_enough_listings() {
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut listings = vec![
+        listing("both", "en", "Bread", "Titanium tins."),
+        listing("titanium", "en", "Titanium", "Foil."),
+    ];
+    let common = compile::FILL_POSTINGS_AT_MOST as usize;
+    listings.extend((0..common).map(|i| listing(&format!("loaf-{i}"), "en", "Bread", "Rye.")));
+    index.apply(&listings, &[], 1).unwrap();
+    // "bread" alone is in more listings than the bound: filling the page would ask
+    // about every one of them, so the one listing with both words is shown alone.
+    let page = index.search(&people_request("bread titanium")).unwrap();
+    assert_eq!(ids(&page), vec!["both"]);
+    assert_eq!(page.total, 1);
+    // When none has them all, people still get those with any of them.
+    let page = index.search(&people_request("rye titanium")).unwrap();
+    assert_eq!(page.total, common as u64 + 2);
 }

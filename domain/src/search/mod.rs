@@ -274,8 +274,9 @@ pub fn index_request_for_people(query: &SearchQuery) -> Result<search_index::Sea
 }
 
 /// The index request for a person searching (the API, the portal, the chat): as
-/// `prepare_request`, and when several words are all required and no listing has them
-/// all, the index asks again with any of them rather than answer with nothing.
+/// `prepare_request`, and when several words are all required and too few listings
+/// have them all to fill a page, listings with some of them follow those (see
+/// `search_index::SearchRequest::for_people`).
 pub(crate) fn prepare_people_request(
     query: &SearchQuery,
 ) -> Result<(search_index::SearchRequest, Option<Place>)> {

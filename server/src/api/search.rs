@@ -360,7 +360,10 @@ impl SearchApi {
     /// question or a description of five words or more (a term such as "mass
     /// spectrometry" counts as one) finds the listings that answer most of it, best
     /// first; a shorter search that no listing answers with every word finds those
-    /// with any of them. `"a phrase"` must appear as written; `-word` excludes (a `-`
+    /// with any of them, and one that fewer than 20 listings answer with every word
+    /// shows them first and, where its words are in at most 5,000 listings, those
+    /// with some of the words after them (counted in `total` and the facets).
+    /// `"a phrase"` must appear as written; `-word` excludes (a `-`
     /// before a number is its sign); `OR` between two words accepts either.
     /// An empty `q` lists everything that passes the filters, newest first. Places in
     /// `near` are European cities or Italian regions as you would write them (Milano,
