@@ -273,11 +273,11 @@ pub(crate) fn documents_at_most(
 }
 
 /// A page that too few listings with every word leave short is filled with listings
-/// having some of them only when that reading's terms are in at most this many
-/// listings together (see `AllWords`): the filling reading is asked about every
-/// listing holding any of the words, and without a bound common words made a tenth of
-/// the searches at a million listings twice as slow (BENCHMARKS.md). Beyond it, the
-/// listings with every word are shown alone.
+/// having some of them only when the search's terms (every variant of its words) are
+/// in at most this many listings together (see `AllWords`): the filling reading is
+/// asked about every listing holding any of the words, and without a bound common
+/// words made a tenth of the searches at a million listings twice as slow
+/// (BENCHMARKS.md). Beyond it, the listings with every word are shown alone.
 pub(crate) const FILL_POSTINGS_AT_MOST: u64 = 5_000;
 
 /// A search by people is widened with typos and completions when the words as typed

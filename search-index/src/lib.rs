@@ -575,13 +575,6 @@ impl SearchIndex {
             } = compiled;
             let fills_page = request.for_people && could_loosen;
             let strict_query = fills_page.then(|| text_query.box_clone());
-            if let Some(strict) = all_words.take_if(|strict| {
-                !strict.collected.hits.is_empty()
-                    && compile::documents_at_most(&searcher, text_query.as_ref())
-                        .map_or(true, |bound| bound > compile::FILL_POSTINGS_AT_MOST)
-            }) {
-                break (strict.matchers, strict.collected);
-            }
             let text_query = match &all_words {
                 // Every listing with all the words is counted and faceted with the
                 // rest, whatever typos the loose reading leaves out.
@@ -692,7 +685,13 @@ impl SearchIndex {
                 narrow = false;
                 continue;
             }
-            if let Some(query) = strict_query.filter(|_| collected.total < compile::WIDEN_BELOW) {
+            let too_few = collected.total < compile::WIDEN_BELOW;
+            if let Some(query) = strict_query.filter(|query| {
+                too_few
+                    && (collected.total == 0
+                        || compile::documents_at_most(&searcher, query.as_ref())
+                            .is_ok_and(|bound| bound <= compile::FILL_POSTINGS_AT_MOST))
+            }) {
                 all_words = Some(AllWords {
                     query,
                     matchers,
@@ -705,36 +704,24 @@ impl SearchIndex {
         };
         let f = &self.fields;
 
-        // Listings with every word first, then the loose reading's others, each
-        // explained by the reading that found it.
-        let ranked: Vec<(collect::Found, &[compile::Matcher])> = match &mut all_words {
-            None => collected
-                .hits
-                .into_iter()
-                .map(|found| (found, matchers.as_slice()))
-                .collect(),
-            Some(strict) => {
-                let first: HashSet<DocAddress> = strict
-                    .collected
+        // Listings with every word first (when the page was filled), then the last
+        // reading's others, each explained by the reading that found it.
+        let (first_hits, first_matchers) = all_words
+            .map(|strict| (strict.collected.hits, strict.matchers))
+            .unwrap_or_default();
+        let first: HashSet<DocAddress> = first_hits.iter().map(|found| found.address).collect();
+        let ranked: Vec<(collect::Found, &[compile::Matcher])> = first_hits
+            .into_iter()
+            .map(|found| (found, first_matchers.as_slice()))
+            .chain(
+                collected
                     .hits
-                    .iter()
-                    .map(|found| found.address)
-                    .collect();
-                let strict_hits = std::mem::take(&mut strict.collected.hits);
-                strict_hits
                     .into_iter()
-                    .map(|found| (found, strict.matchers.as_slice()))
-                    .chain(
-                        collected
-                            .hits
-                            .into_iter()
-                            .filter(|found| !first.contains(&found.address))
-                            .map(|found| (found, matchers.as_slice())),
-                    )
-                    .take(request.offset + request.limit)
-                    .collect()
-            }
-        };
+                    .filter(|found| !first.contains(&found.address))
+                    .map(|found| (found, matchers.as_slice())),
+            )
+            .take(request.offset + request.limit)
+            .collect();
         let mut hits = Vec::with_capacity(request.limit);
         for (found, matchers) in ranked.into_iter().skip(request.offset) {
             let doc: TantivyDocument = searcher.doc(found.address).map_err(search_error)?;
