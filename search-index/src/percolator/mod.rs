@@ -300,6 +300,8 @@ impl Percolator {
     /// structures have grown by doubling) and forgets the compiled-query cache.
     pub fn shrink_to_fit(&mut self) {
         self.compiled = HashMap::new();
+        // The word forms the load remembered; later saved searches are few.
+        self.analyzers.forget_forms();
         self.renumber_templates();
         self.renumber_slots();
         self.slots.shrink_to_fit();
