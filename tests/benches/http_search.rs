@@ -18,11 +18,6 @@
 //! with one worker per core, as `ponte serve` does, and the generator on one thread of
 //! its own.
 
-/// The allocator the `ponte` binary runs with (`server/src/main.rs`), so that the figures
-/// are the server's: with glibc's, a search took about a fifth longer (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use domain::corpus::{Corpus, CorpusSize};
 use std::path::Path;
 use std::sync::Arc;

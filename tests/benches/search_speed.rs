@@ -11,11 +11,6 @@
 //! `PONTE_BENCH_SIZE=10k|100k|1m cargo bench -p tests --bench search_speed`
 //! (default 100k; `PONTE_BENCH_QUERIES` sets the mix size, default 2,000).
 
-/// The allocator the `ponte` binary runs with (`server/src/main.rs`), so that the figures
-/// are the server's: with glibc's, a search took about a fifth longer (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use domain::corpus::{Corpus, CorpusSize};
 use domain::search::index_request_for_people;
 use search_index::SearchIndex;

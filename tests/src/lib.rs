@@ -5,6 +5,12 @@
 //!
 //! It knows the API only through HTTP and the server's public entry points.
 
+/// The allocator the `ponte` binary runs with (`server/src/main.rs`), for every test and
+/// benchmark built on this harness, so that benchmark figures are the server's: with
+/// glibc's, a search took about a fifth longer (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod bench;
 pub mod discord_standin;
 pub mod receiver;
