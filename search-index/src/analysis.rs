@@ -156,11 +156,6 @@ impl Analyzers {
         }
     }
 
-    /// Forgets every word form remembered (see [`Analyzers::take_forms`]).
-    pub(crate) fn forget_forms(&mut self) {
-        self.forms = WordForms::default();
-    }
-
     /// This copy's memo of word forms, leaving it an empty one.
     pub(crate) fn take_forms(&mut self) -> WordForms {
         std::mem::take(&mut self.forms)
@@ -393,7 +388,7 @@ mod tests {
             copy.all_language_tokens("laser cutting").len(),
             template.all_language_tokens("laser cutting").len()
         );
-        template.forget_forms();
+        drop(template.take_forms());
         assert!(template.forms.all_languages.is_empty());
     }
 

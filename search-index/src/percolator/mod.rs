@@ -301,7 +301,7 @@ impl Percolator {
     pub fn shrink_to_fit(&mut self) {
         self.compiled = HashMap::new();
         // The word forms the load remembered; later saved searches are few.
-        self.analyzers.forget_forms();
+        drop(self.analyzers.take_forms());
         self.renumber_templates();
         self.renumber_slots();
         self.slots.shrink_to_fit();
