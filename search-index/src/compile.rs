@@ -673,10 +673,6 @@ impl Compiler<'_> {
         self.word_with(text, false, false, false, !known)
     }
 
-    fn documents_at_most(&self, query: &dyn Query) -> Result<u64, SearchError> {
-        documents_at_most(self.searcher, query)
-    }
-
     /// Whether any listing has `text` (in its neutral form) in any text field.
     fn in_vocabulary(&mut self, text: &str) -> Result<bool, SearchError> {
         let Some(neutral) = self.analyzers.neutral_word(text) else {
@@ -791,7 +787,7 @@ impl Compiler<'_> {
                 self.left_out = true;
                 let query = variants.build(tiered);
                 if self.top_level {
-                    let bound = self.documents_at_most(query.as_ref())?;
+                    let bound = documents_at_most(self.searcher, query.as_ref())?;
                     self.narrow_bound = Some(self.narrow_bound.map_or(bound, |b| b.min(bound)));
                 }
                 return Ok(query);

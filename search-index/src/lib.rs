@@ -574,18 +574,16 @@ impl SearchIndex {
                 could_widen,
             } = compiled;
             let fills_page = request.for_people && could_loosen;
-            let strict_query = fills_page.then(|| text_query.box_clone());
             let text_query = match &all_words {
                 // Every listing with all the words is counted and faceted with the
                 // rest, whatever typos the loose reading leaves out.
-                Some(strict) if !strict.collected.hits.is_empty() => {
-                    Box::new(BooleanQuery::union(vec![
-                        text_query,
-                        strict.query.box_clone(),
-                    ]))
-                }
-                _ => text_query,
+                Some(strict) => Box::new(BooleanQuery::union(vec![
+                    text_query,
+                    strict.query.box_clone(),
+                ])),
+                None => text_query,
             };
+            // The words' query is the first part: `all_words` takes it from there.
             let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
             let f = &self.fields;
             let keyword_filters: [(Field, &[String]); 8] = [
@@ -661,7 +659,7 @@ impl SearchIndex {
                 sort,
                 scored,
                 keep: match &all_words {
-                    Some(strict) => request.offset + request.limit + strict.collected.hits.len(),
+                    Some(strict) => request.offset + request.limit + strict.hits.len(),
                     // Every listing with all the words is kept when they may not fill
                     // a page, so that the loose reading can follow them.
                     None if fills_page => {
@@ -685,17 +683,21 @@ impl SearchIndex {
                 narrow = false;
                 continue;
             }
-            let too_few = collected.total < compile::WIDEN_BELOW;
-            if let Some(query) = strict_query.filter(|query| {
-                too_few
-                    && (collected.total == 0
-                        || compile::documents_at_most(&searcher, query.as_ref())
-                            .is_ok_and(|bound| bound <= compile::FILL_POSTINGS_AT_MOST))
+            if fills_page && collected.total == 0 {
+                loosen = true;
+                continue;
+            }
+            let words_query = query.clauses().first().map(|(_, words)| words);
+            if let Some(words_query) = words_query.filter(|words| {
+                fills_page
+                    && collected.total < compile::WIDEN_BELOW
+                    && compile::documents_at_most(&searcher, words.as_ref())
+                        .is_ok_and(|bound| bound <= compile::FILL_POSTINGS_AT_MOST)
             }) {
                 all_words = Some(AllWords {
-                    query,
+                    query: words_query.box_clone(),
                     matchers,
-                    collected,
+                    hits: collected.hits,
                 });
                 loosen = true;
                 continue;
@@ -707,7 +709,7 @@ impl SearchIndex {
         // Listings with every word first (when the page was filled), then the last
         // reading's others, each explained by the reading that found it.
         let (first_hits, first_matchers) = all_words
-            .map(|strict| (strict.collected.hits, strict.matchers))
+            .map(|strict| (strict.hits, strict.matchers))
             .unwrap_or_default();
         let first: HashSet<DocAddress> = first_hits.iter().map(|found| found.address).collect();
         let ranked: Vec<(collect::Found, &[compile::Matcher])> = first_hits
@@ -955,9 +957,11 @@ impl SearchIndex {
 /// rather than leave the page nearly empty. On searches of two or three keywords
 /// derived from SciFact this ranked better by 0.03-0.045 nDCG@10 (BENCHMARKS.md).
 struct AllWords {
+    /// The words' query, without the filters.
     query: Box<dyn Query>,
     matchers: Vec<compile::Matcher>,
-    collected: collect::Collected,
+    /// Every listing found with all the words (fewer than a page).
+    hits: Vec<collect::Found>,
 }
 
 /// Wraps a filter so it restricts matches without adding to the score.

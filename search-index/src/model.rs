@@ -116,8 +116,8 @@ pub struct SearchRequest {
     /// listings have them all, those come first and listings with only some of the
     /// words follow them (the total and facets count both) — when none has them all,
     /// or when the words are in few enough listings that finding those stays cheap
-    /// (`compile::FILL_POSTINGS_AT_MOST`). Saved-search matching
-    /// leaves it off: a listing matches a saved search only with every word.
+    /// (`compile::FILL_POSTINGS_AT_MOST`). Saved-search matching leaves it off: a
+    /// listing matches a saved search only with every word.
     pub for_people: bool,
 }
 

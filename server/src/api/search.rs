@@ -363,8 +363,8 @@ impl SearchApi {
     /// with any of them, and one that fewer than 20 listings answer with every word
     /// shows them first and, where its words are in at most 5,000 listings, those
     /// with some of the words after them (counted in `total` and the facets).
-    /// `"a phrase"` must appear as written; `-word` excludes (a `-`
-    /// before a number is its sign); `OR` between two words accepts either.
+    /// `"a phrase"` must appear as written; `-word` excludes (a `-` before a number is
+    /// its sign); `OR` between two words accepts either.
     /// An empty `q` lists everything that passes the filters, newest first. Places in
     /// `near` are European cities or Italian regions as you would write them (Milano,
     /// Lombardy) or `lat,lon`. Searches that find nothing are recorded anonymously so
